@@ -1,0 +1,69 @@
+// The contract between the request pipeline and the service handlers (IAM, STS, ...): what a
+// handler receives about its call, the authorization question it poses, and how a service
+// registers its operations against the botocore model. Handlers are pure functions of their
+// inputs plus the services they are given; registries are immutable once built (thread-safe).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "identity/principal.h"
+#include "identity/snapshot.h"
+#include "protocol/query_codec.h"
+#include "protocol/service_model.h"
+
+namespace sigil::api {
+
+using protocol::Value;
+
+// Everything a handler may know about its call.
+struct CallContext {
+  const Principal& principal;
+  const IdentitySnapshot& snapshot;  // the state the request was authenticated against
+  TimePoint now;
+  std::string_view request_id;
+  std::string_view region;  // from the credential scope
+};
+
+// The authorization question an operation poses: may the principal perform `action` on
+// `resource`? (Issue 3 adds condition keys.)
+struct AuthzRequest {
+  std::string action;    // "iam:CreateUser"
+  std::string resource;  // "arn:aws:iam::123456789012:user/ops/alice" or "*"
+};
+
+using Handler = std::function<StatusOr<Value>(const CallContext&, const Value& input)>;
+using Describer = std::function<AuthzRequest(const CallContext&, const Value& input)>;
+
+struct OperationBinding {
+  const protocol::Operation* operation = nullptr;
+  Describer describe;
+  Handler handle;
+};
+
+// One query-protocol service (IAM or STS): its model and its implemented operations.
+class QueryService {
+ public:
+  QueryService(std::string signing_name, const protocol::ServiceModel& model)
+      : signing_name_(std::move(signing_name)), model_(model) {}
+
+  // Registers an operation by its model name; a name missing from the model is a programming
+  // error (asserted).
+  void Register(std::string_view name, Describer describe, Handler handle);
+  const OperationBinding* Find(std::string_view name) const;
+
+  const std::string& signing_name() const { return signing_name_; }
+  const protocol::ServiceModel& model() const { return model_; }
+
+ private:
+  std::string signing_name_;
+  const protocol::ServiceModel& model_;
+  std::map<std::string, OperationBinding, std::less<>> operations_;
+};
+
+}  // namespace sigil::api

@@ -1,0 +1,32 @@
+// Durable, private file operations on POSIX, with errno translated into Status here and nowhere
+// else. Thread-safe (no shared state).
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+
+#include "common/status.h"
+
+namespace sigil {
+
+// Creates `path` and missing parents with `mode` (umask aside). OK if it already exists as a
+// directory.
+Status MakeDirectories(const std::string& path, mode_t mode);
+
+// Writes `content` durably: temp file in the same directory with `mode`, fsync, rename over
+// `path`, fsync the directory. A crash leaves either the old file or the new one.
+Status WriteFileAtomically(const std::string& path, const std::string& content, mode_t mode);
+
+// Reads a whole (small) file. kNotFound when it does not exist.
+StatusOr<std::string> ReadFile(const std::string& path);
+
+// The permission bits of `path` (kNotFound when absent).
+StatusOr<mode_t> FileMode(const std::string& path);
+
+// The absolute form of `path` (which must exist).
+StatusOr<std::string> AbsolutePath(const std::string& path);
+
+// errno → Status, naming what was being done: the one place errno becomes a Status.
+Status ErrnoStatus(int err, const std::string& what);
+
+}  // namespace sigil

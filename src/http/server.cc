@@ -1,0 +1,721 @@
+// The HTTP/1.1 server on Boost.Beast + Asio C++20 coroutines. One io_context run by the worker
+// threads; one coroutine per connection on its own strand, which reads the head, asks the handler
+// to admit it, reads the body within the admitted limit, calls the handler and writes the
+// response. This is the only translation unit that includes Beast.
+#include "http/server.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <cassert>
+#include <charconv>
+#include <condition_variable>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/strings.h"
+#include "common/time_format.h"
+
+namespace sigil::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using ErrorCode = boost::system::error_code;
+
+// Completion token that reports errors as values: EOF and timeouts are routine, not exceptional.
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// First read of an idle connection.
+constexpr size_t kIdleReadBytes = 16 * 1024;
+// A request body larger than this does not keep its buffer for the next request on the
+// connection.
+constexpr size_t kMaxReusedBodyCapacity = 64 * 1024;
+// Content-Length is trusted for preallocation only up to this; beyond, the body grows as it
+// arrives, so a client cannot reserve memory it does not send.
+constexpr uint64_t kMaxBodyReserve = 16 * 1024 * 1024;
+// Lingering close: after an error response sent before the request was read whole, unread input
+// is drained for a while so that closing does not reset the connection (a reset can destroy the
+// response before the client reads it).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr size_t kLingerMaxBytes = 4 * 1024 * 1024;
+// After the shutdown grace period, how long to wait for force-closed connections to unwind.
+constexpr auto kForceCloseWait = std::chrono::seconds(2);
+// Back-off when accept fails for lack of resources (e.g. EMFILE), instead of spinning.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// The worker threads mark themselves, so Shutdown() called by the handler does not join itself.
+thread_local const ServerImpl* tls_worker_of = nullptr;
+
+// A small XML body for errors the server itself produces (malformed HTTP, limits). The text is
+// fixed, never client data, so it needs no escaping. AWS-shaped service errors are made elsewhere.
+Response ServerErrorResponse(int status, std::string_view code, std::string_view message) {
+  Response r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "application/xml"});
+  r.body.reserve(96 + code.size() + message.size());
+  r.body.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>")
+      .append(code)
+      .append("</Code><Message>")
+      .append(message)
+      .append("</Message></Error>");
+  return r;
+}
+
+// RFC 7231 date for the current second, formatted once per second per thread.
+std::string_view CurrentHttpDate() {
+  thread_local int64_t cached_second = -1;
+  thread_local std::string cached;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const int64_t second = now.time_since_epoch().count();
+  if (second != cached_second) {
+    cached = FormatHttpDate(TimePoint(now));
+    cached_second = second;
+  }
+  return cached;
+}
+
+// RFC 7230 tchar.
+bool IsTokenChar(unsigned char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// A handler header that would break the response framing (CR/LF injection, empty or bad name)
+// is a programming error; it is dropped rather than sent.
+bool IsSendableHeader(const Header& h) {
+  if (h.name.empty()) return false;
+  for (char c : h.name) {
+    if (!IsTokenChar(static_cast<unsigned char>(c))) return false;
+  }
+  return h.value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos;
+}
+
+void AppendNumber(std::string& out, uint64_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), n);
+  (void)ec;  // 24 digits always suffice for a uint64_t
+  out.append(digits, end);
+}
+
+std::string AddressString(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  }
+  return address.to_string();
+}
+
+bool IsMalformedRequestError(const ErrorCode& ec) {
+  using E = bhttp::error;
+  for (E e :
+       {E::bad_line_ending, E::bad_method, E::bad_target, E::bad_version, E::bad_field,
+        E::bad_value, E::bad_content_length, E::bad_transfer_encoding, E::bad_chunk,
+        E::bad_chunk_extension, E::bad_obs_fold, E::multiple_content_length, E::unexpected_body}) {
+    if (ec == e) return true;
+  }
+  return false;
+}
+
+// Fills a Request straight from Beast's parser callbacks. Beast's own fields container would
+// regroup repeated header names; this keeps the exact arrival order, and appends the body to the
+// request without an intermediate copy.
+class RequestParser final : public bhttp::basic_parser<true> {
+ public:
+  // `request`'s method, target and headers are overwritten; its body is appended to.
+  explicit RequestParser(Request& request) : request_(request) {}
+
+  int version() const { return version_; }
+  bool is_head_method() const { return head_method_; }
+
+ private:
+  void on_request_impl(bhttp::verb method, beast::string_view method_string,
+                       beast::string_view target, int version, ErrorCode&) override {
+    request_.method.assign(method_string.data(), method_string.size());
+    request_.target.assign(target.data(), target.size());
+    version_ = version;
+    head_method_ = method == bhttp::verb::head;
+  }
+  void on_response_impl(int, beast::string_view, int, ErrorCode& ec) override {
+    ec = bhttp::error::bad_version;  // unreachable for a request parser
+  }
+  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+                     ErrorCode&) override {
+    // Chunked trailers arrive after the head was admitted; they are not passed on.
+    if (is_header_done()) return;
+    // Reuses the strings of the previous request on this connection.
+    if (field_count_ < request_.headers.size()) {
+      request_.headers[field_count_].name.assign(name.data(), name.size());
+      request_.headers[field_count_].value.assign(value.data(), value.size());
+    } else {
+      request_.headers.push_back(
+          {std::string(name.data(), name.size()), std::string(value.data(), value.size())});
+    }
+    ++field_count_;
+  }
+  void on_header_impl(ErrorCode&) override { request_.headers.resize(field_count_); }
+  void on_body_init_impl(const boost::optional<uint64_t>& content_length, ErrorCode&) override {
+    if (content_length) request_.body.reserve(std::min(*content_length, kMaxBodyReserve));
+  }
+  size_t on_body_impl(beast::string_view body, ErrorCode&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(uint64_t, beast::string_view, ErrorCode&) override {}
+  size_t on_chunk_body_impl(uint64_t, beast::string_view body, ErrorCode&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(ErrorCode&) override {}
+
+  Request& request_;
+  size_t field_count_ = 0;
+  int version_ = 0;
+  bool head_method_ = false;
+};
+
+class Connection;
+
+}  // namespace
+
+// Owns the io_context, the acceptor, the worker threads and the registry of open connections
+// (for the connection limit and for shutdown).
+class ServerImpl {
+ public:
+  ServerImpl(const ServerOptions& options, Handler& handler);
+  ~ServerImpl();
+
+  Status Listen();
+  void StartThreads();
+  void Shutdown();
+  void Wait();
+
+  uint16_t port() const { return port_; }
+  const std::string& url() const { return url_; }
+
+  // For connections.
+  const ServerOptions& options() const { return options_; }
+  Handler& handler() { return handler_; }
+  bool shutting_down() const { return shutting_down_.load(std::memory_order_acquire); }
+  // False when the connection must be closed instead: over the limit or shutting down.
+  bool Register(Connection* connection);
+  void Unregister(Connection* connection);
+
+ private:
+  asio::awaitable<void> AcceptLoop();
+  void BeginShutdown();
+  // Drains connections (bounded), stops the threads, closes the acceptor. Idempotent.
+  void Finish();
+
+  const ServerOptions options_;
+  Handler& handler_;
+  // Pointers so that ~ServerImpl can destroy them in order: the acceptor before the io_context,
+  // and the io_context (with any coroutine frames it still holds, which unregister themselves)
+  // while mu_ and connections_ are still alive.
+  std::unique_ptr<asio::io_context> ioc_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+  uint16_t port_ = 0;
+  std::string url_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;                   // connections_ emptied, or shutdown began
+  std::unordered_set<Connection*> connections_;  // guarded by mu_
+  std::atomic<bool> shutting_down_{false};       // written under mu_
+
+  std::mutex finish_mu_;
+  bool finished_ = false;  // guarded by finish_mu_
+};
+
+namespace {
+
+// One client connection. All of its members are touched only on its strand: by Run(), and by
+// OnShutdown()/ForceClose(), which are posted to that strand.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(ServerImpl& server, tcp::socket socket, std::string remote_address)
+      : server_(server), executor_(socket.get_executor()), stream_(std::move(socket)) {
+    request_.remote_address = std::move(remote_address);
+    request_.secure_transport = false;
+  }
+
+  // The connection's strand; safe to read from any thread.
+  const asio::any_io_executor& executor() const { return executor_; }
+
+  // Serves requests until the connection closes.
+  asio::awaitable<void> Run();
+
+  // Shutdown began: an idle connection closes now; a busy one closes after its response.
+  void OnShutdown() {
+    if (idle_) {
+      ErrorCode ignored;
+      stream_.socket().cancel(ignored);
+    }
+  }
+  // The shutdown grace period is over.
+  void ForceClose() { stream_.close(); }
+
+ private:
+  enum class Next {
+    kKeepAlive,    // response sent; read the next request
+    kClose,        // response sent and the request read whole; close
+    kCloseLinger,  // response sent before the request was read whole; drain, then close
+    kDrop,         // the connection is unusable (EOF, timeout, write error); close
+  };
+
+  asio::awaitable<Next> ServeOne();
+  // Answers a read error: 431/413/400 for what the client got wrong, nothing for EOF/timeouts.
+  asio::awaitable<Next> OnReadError(const ErrorCode& ec);
+  asio::awaitable<Next> SendError(int status, std::string_view code, std::string_view message);
+  // Writes `response`, framed by the server: Content-Length, Date, Connection.
+  asio::awaitable<bool> Write(Response& response, bool keep_alive);
+  asio::awaitable<void> LingeringClose();
+  bool ExpectsContinue() const;
+
+  ServerImpl& server_;
+  const asio::any_io_executor executor_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;  // reused across requests; may hold the start of the next request
+  Request request_;            // reused across requests so that its strings keep their capacity
+  std::optional<RequestParser> parser_;  // one per request, filling request_
+  std::string out_;                      // the serialized response head, reused
+  bool idle_ = false;
+};
+
+asio::awaitable<void> Connection::Run() {
+  const ServerOptions& options = server_.options();
+  Next next = Next::kDrop;
+  for (;;) {
+    if (server_.shutting_down()) break;
+    if (buffer_.size() == 0) {
+      // Idle: waiting for the first byte of the next request (shutdown may cancel this read).
+      idle_ = true;
+      stream_.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kIdleReadBytes), kNoThrow);
+      idle_ = false;
+      if (ec) break;
+      buffer_.commit(n);
+    }
+    next = co_await ServeOne();
+    if (next != Next::kKeepAlive) break;
+  }
+  if (next == Next::kCloseLinger) {
+    co_await LingeringClose();
+  } else if (next == Next::kClose) {
+    ErrorCode ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  stream_.close();
+}
+
+asio::awaitable<Connection::Next> Connection::ServeOne() {
+  const ServerOptions& options = server_.options();
+  if (request_.body.capacity() > kMaxReusedBodyCapacity) {
+    std::string().swap(request_.body);
+  } else {
+    request_.body.clear();
+  }
+  parser_.emplace(request_);
+  parser_->header_limit(static_cast<uint32_t>(options.max_header_bytes));
+  // Content-Length is checked against the admitted limit after Admit, not while parsing the head.
+  parser_->body_limit(boost::none);
+  // One deadline for the whole request: head, 100-continue and body.
+  stream_.expires_at(std::chrono::steady_clock::now() + options.request_timeout);
+  {
+    auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, *parser_, kNoThrow);
+    if (ec) co_return co_await OnReadError(ec);
+  }
+  if (parser_->version() != 10 && parser_->version() != 11) {
+    co_return co_await SendError(400, "BadRequest", "Unsupported HTTP version.");
+  }
+  bool keep_alive = parser_->keep_alive();
+
+  Handler& handler = server_.handler();
+  Admission admission;
+  bool handler_failed = false;  // no co_await inside a catch block
+  try {
+    admission = handler.Admit(request_);
+  } catch (...) {
+    handler_failed = true;
+  }
+  if (handler_failed) co_return co_await SendError(500, "InternalError", "Internal server error.");
+  if (admission.reject) {
+    if (!co_await Write(*admission.reject, /*keep_alive=*/false)) co_return Next::kDrop;
+    co_return parser_->is_done() ? Next::kClose : Next::kCloseLinger;
+  }
+
+  if (!parser_->is_done()) {
+    const uint64_t limit = std::min(admission.max_body_bytes, options.max_body_bytes);
+    const boost::optional<uint64_t> content_length = parser_->content_length();
+    if (content_length && *content_length > limit) {
+      co_return co_await SendError(413, "EntityTooLarge",
+                                   "The request body exceeds the maximum allowed size.");
+    }
+    if (parser_->version() == 11 && ExpectsContinue()) {
+      auto [ec, n] = co_await asio::async_write(
+          stream_, asio::const_buffer(kContinue.data(), kContinue.size()), kNoThrow);
+      if (ec) co_return Next::kDrop;
+    }
+    parser_->body_limit(limit);  // enforced chunk by chunk for chunked bodies
+    auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, *parser_, kNoThrow);
+    if (ec) co_return co_await OnReadError(ec);
+  }
+
+  Response response;
+  try {
+    response = handler.Handle(request_);
+  } catch (...) {
+    handler_failed = true;
+  }
+  if (handler_failed) co_return co_await SendError(500, "InternalError", "Internal server error.");
+  keep_alive = keep_alive && !server_.shutting_down();
+  if (!co_await Write(response, keep_alive)) co_return Next::kDrop;
+  co_return keep_alive ? Next::kKeepAlive : Next::kClose;
+}
+
+asio::awaitable<Connection::Next> Connection::OnReadError(const ErrorCode& ec) {
+  if (ec == bhttp::error::header_limit) {
+    co_return co_await SendError(431, "RequestHeaderSectionTooLarge",
+                                 "The request header section exceeds the maximum allowed size.");
+  }
+  if (ec == bhttp::error::body_limit) {
+    co_return co_await SendError(413, "EntityTooLarge",
+                                 "The request body exceeds the maximum allowed size.");
+  }
+  if (IsMalformedRequestError(ec)) {
+    co_return co_await SendError(400, "BadRequest", "The request is not valid HTTP/1.1.");
+  }
+  // EOF, a reset, a timeout (Beast has already closed the socket) or a shutdown cancel.
+  co_return Next::kDrop;
+}
+
+asio::awaitable<Connection::Next> Connection::SendError(int status, std::string_view code,
+                                                        std::string_view message) {
+  Response response = ServerErrorResponse(status, code, message);
+  if (!co_await Write(response, /*keep_alive=*/false)) co_return Next::kDrop;
+  co_return Next::kCloseLinger;
+}
+
+asio::awaitable<bool> Connection::Write(Response& response, bool keep_alive) {
+  int status = response.status;
+  // A handler cannot send an interim (1xx) response: it would leave the client waiting.
+  if (status < 200 || status > 999) status = 500;
+  // 204 has no Content-Length; HEAD and 304 describe a body they do not carry, so the handler's
+  // Content-Length (e.g. of an object) is kept for them.
+  const bool no_length = status == 204;
+  const bool head_request = parser_ && parser_->is_head_method();
+  const bool describes_unsent_body = head_request || status == 304;
+  const bool send_body = !no_length && !describes_unsent_body;
+
+  out_.clear();
+  out_.append("HTTP/1.1 ");
+  AppendNumber(out_, static_cast<uint64_t>(status));
+  out_.push_back(' ');
+  const bhttp::status known = bhttp::int_to_status(static_cast<unsigned>(status));
+  if (known == bhttp::status::unknown) {
+    out_.append("Unknown");
+  } else {
+    const auto reason = bhttp::obsolete_reason(known);
+    out_.append(reason.data(), reason.size());
+  }
+  out_.append("\r\n");
+
+  bool has_date = false;
+  const std::string* handler_length = nullptr;
+  for (const Header& h : response.headers) {
+    // The server owns the framing headers.
+    if (EqualsIgnoreCase(h.name, "Content-Length")) {
+      handler_length = &h.value;
+      continue;
+    }
+    if (EqualsIgnoreCase(h.name, "Connection") || EqualsIgnoreCase(h.name, "Transfer-Encoding") ||
+        EqualsIgnoreCase(h.name, "Keep-Alive")) {
+      continue;
+    }
+    if (!IsSendableHeader(h)) continue;
+    if (!has_date && EqualsIgnoreCase(h.name, "Date")) has_date = true;
+    out_.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  if (!has_date) out_.append("Date: ").append(CurrentHttpDate()).append("\r\n");
+  if (!no_length && describes_unsent_body && handler_length != nullptr &&
+      IsSendableHeader(Header{"Content-Length", *handler_length})) {
+    out_.append("Content-Length: ").append(*handler_length).append("\r\n");
+  } else if (!no_length && status != 304) {
+    out_.append("Content-Length: ");
+    AppendNumber(out_, response.body.size());
+    out_.append("\r\n");
+  }
+  if (!keep_alive) {
+    out_.append("Connection: close\r\n");
+  } else if (parser_ && parser_->version() == 10) {
+    out_.append("Connection: keep-alive\r\n");
+  }
+  out_.append("\r\n");
+
+  std::array<asio::const_buffer, 2> buffers = {
+      asio::const_buffer(out_.data(), out_.size()),
+      send_body ? asio::const_buffer(response.body.data(), response.body.size())
+                : asio::const_buffer()};
+  stream_.expires_after(server_.options().request_timeout);
+  auto [ec, n] = co_await asio::async_write(stream_, buffers, kNoThrow);
+  co_return !ec;
+}
+
+asio::awaitable<void> Connection::LingeringClose() {
+  ErrorCode ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(kLingerTime);
+  size_t drained = 0;
+  while (drained < kLingerMaxBytes) {
+    buffer_.clear();
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kIdleReadBytes), kNoThrow);
+    if (ec) break;
+    drained += n;
+  }
+  buffer_.clear();
+}
+
+bool Connection::ExpectsContinue() const {
+  std::optional<std::string_view> expect = request_.FindHeader("Expect");
+  return expect && EqualsIgnoreCase(TrimWhitespace(*expect), "100-continue");
+}
+
+// Keeps the connection alive while it runs and unregisters it at the end, also when the frame is
+// destroyed unfinished (the io_context going away).
+asio::awaitable<void> RunConnection(ServerImpl& server, std::shared_ptr<Connection> connection) {
+  struct Unregisterer {
+    ServerImpl& server;
+    Connection* connection;
+    ~Unregisterer() { server.Unregister(connection); }
+  } unregisterer{server, connection.get()};
+  try {
+    co_await connection->Run();
+  } catch (...) {
+    // Only allocation failure can get here; the connection is dropped.
+  }
+}
+
+}  // namespace
+
+ServerImpl::ServerImpl(const ServerOptions& options, Handler& handler)
+    : options_(options),
+      handler_(handler),
+      ioc_(std::make_unique<asio::io_context>(options.worker_threads)),
+      acceptor_(std::make_unique<tcp::acceptor>(asio::make_strand(*ioc_))) {}
+
+ServerImpl::~ServerImpl() {
+  assert(tls_worker_of != this && "a Server must not be destroyed by its own handler");
+  Finish();
+  acceptor_.reset();
+  ioc_.reset();
+}
+
+Status ServerImpl::Listen() {
+  const std::string host =
+      options_.listen_address == "localhost" ? "127.0.0.1" : options_.listen_address;
+  ErrorCode ec;
+  const asio::ip::address address = asio::ip::make_address(host, ec);
+  if (ec) {
+    return InvalidArgumentError("listen address \"" + host + "\" is not an IP address");
+  }
+  const tcp::endpoint endpoint(address, options_.port);
+  const std::string where =
+      (address.is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(options_.port);
+  if (acceptor_->open(endpoint.protocol(), ec); ec) {
+    return UnavailableError("cannot open a socket for " + where + ": " + ec.message());
+  }
+  // Lets a restarted server rebind while old connections sit in TIME_WAIT; a port with a live
+  // listener still fails with EADDRINUSE.
+  if (acceptor_->set_option(asio::socket_base::reuse_address(true), ec); ec) {
+    return UnavailableError("cannot set SO_REUSEADDR on " + where + ": " + ec.message());
+  }
+  if (acceptor_->bind(endpoint, ec); ec) {
+    return UnavailableError("cannot bind " + where + ": " + ec.message());
+  }
+  if (acceptor_->listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return UnavailableError("cannot listen on " + where + ": " + ec.message());
+  }
+  const tcp::endpoint local = acceptor_->local_endpoint(ec);
+  if (ec) return UnavailableError("cannot read the bound port: " + ec.message());
+  port_ = local.port();
+
+  std::string url_host = host;
+  if (address.is_unspecified()) url_host = address.is_v6() ? "::1" : "127.0.0.1";
+  if (address.is_v6()) url_host = "[" + url_host + "]";
+  url_ = "http://" + url_host + ":" + std::to_string(port_);
+  return OkStatus();
+}
+
+void ServerImpl::StartThreads() {
+  work_.emplace(ioc_->get_executor());
+  asio::co_spawn(acceptor_->get_executor(), AcceptLoop(), asio::detached);
+  threads_.reserve(static_cast<size_t>(options_.worker_threads));
+  for (int i = 0; i < options_.worker_threads; ++i) {
+    threads_.emplace_back([this] {
+      tls_worker_of = this;
+      for (;;) {
+        try {
+          ioc_->run();
+          return;
+        } catch (...) {
+          // A completion handler threw (only allocation failure can); keep serving.
+        }
+      }
+    });
+  }
+}
+
+asio::awaitable<void> ServerImpl::AcceptLoop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_->async_accept(asio::make_strand(*ioc_), kNoThrow);
+    if (shutting_down()) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
+      asio::steady_timer delay(co_await asio::this_coro::executor, kAcceptRetryDelay);
+      co_await delay.async_wait(kNoThrow);
+      continue;
+    }
+    ErrorCode ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    auto connection = std::make_shared<Connection>(
+        *this, std::move(socket), ec ? std::string() : AddressString(remote.address()));
+    // Over the limit or shutting down: dropping the connection closes it.
+    if (!Register(connection.get())) continue;
+    const asio::any_io_executor executor = connection->executor();
+    asio::co_spawn(executor, RunConnection(*this, std::move(connection)), asio::detached);
+  }
+}
+
+bool ServerImpl::Register(Connection* connection) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shutting_down() || connections_.size() >= options_.max_connections) return false;
+  connections_.insert(connection);
+  return true;
+}
+
+void ServerImpl::Unregister(Connection* connection) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (connections_.erase(connection) > 0 && connections_.empty()) cv_.notify_all();
+}
+
+void ServerImpl::BeginShutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutting_down()) return;
+    shutting_down_.store(true, std::memory_order_release);
+    for (Connection* connection : connections_) {
+      asio::post(connection->executor(),
+                 [self = connection->shared_from_this()] { self->OnShutdown(); });
+    }
+  }
+  cv_.notify_all();
+  asio::post(acceptor_->get_executor(), [this] {
+    ErrorCode ignored;
+    acceptor_->close(ignored);
+  });
+}
+
+void ServerImpl::Finish() {
+  std::lock_guard<std::mutex> finish_lock(finish_mu_);
+  if (finished_) return;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    const auto drained = [this] { return connections_.empty(); };
+    if (!threads_.empty() && !cv_.wait_for(lock, options_.shutdown_grace, drained)) {
+      for (Connection* connection : connections_) {
+        asio::post(connection->executor(),
+                   [self = connection->shared_from_this()] { self->ForceClose(); });
+      }
+      cv_.wait_for(lock, kForceCloseWait, drained);
+    }
+  }
+  // A handler that never returns keeps its thread busy; then join blocks with it. Connections
+  // still registered here are destroyed with the io_context.
+  work_.reset();
+  ioc_->stop();
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
+  ErrorCode ignored;
+  acceptor_->close(ignored);  // no thread runs the io_context any more
+  finished_ = true;
+}
+
+void ServerImpl::Shutdown() {
+  BeginShutdown();
+  if (tls_worker_of == this) return;  // cannot join our own thread; Wait()/~Server finish it
+  Finish();
+}
+
+void ServerImpl::Wait() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return shutting_down(); });
+  }
+  Finish();
+}
+
+StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler& handler) {
+  if (options.worker_threads < 1) {
+    return InvalidArgumentError("worker_threads must be at least 1");
+  }
+  if (options.max_header_bytes == 0 ||
+      options.max_header_bytes > std::numeric_limits<uint32_t>::max()) {
+    return InvalidArgumentError("max_header_bytes must be between 1 and 2^32-1");
+  }
+  if (options.idle_timeout.count() <= 0 || options.request_timeout.count() <= 0) {
+    return InvalidArgumentError("idle_timeout and request_timeout must be positive");
+  }
+  if (options.max_connections == 0) {
+    return InvalidArgumentError("max_connections must be at least 1");
+  }
+  auto impl = std::make_unique<ServerImpl>(options, handler);
+  SIGIL_RETURN_IF_ERROR(impl->Listen());
+  impl->StartThreads();
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<ServerImpl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { impl_->Shutdown(); }
+
+uint16_t Server::port() const { return impl_->port(); }
+
+std::string Server::url() const { return impl_->url(); }
+
+void Server::Shutdown() { impl_->Shutdown(); }
+
+void Server::Wait() { impl_->Wait(); }
+
+}  // namespace sigil::http

@@ -1,0 +1,23 @@
+// The IAM API (query protocol) over the identity service: users, their tags and access keys.
+// Each operation names its action and resource for authorization and then runs its business
+// logic; wire shapes come from the botocore model. The returned service is immutable; its
+// handlers are thread-safe.
+#pragma once
+
+#include <memory>
+
+#include "api/operation.h"
+#include "identity/identity_service.h"
+#include "identity/key_usage_tracker.h"
+
+namespace sigil::iam {
+
+// AWS's IAM quotas that apply so far.
+inline constexpr int kMaxUsersPerAccount = 5000;
+inline constexpr int kMaxAccessKeysPerUser = 2;
+inline constexpr int kMaxTagsPerUser = 50;
+
+std::unique_ptr<api::QueryService> MakeIamService(IdentityService& identity,
+                                                  const KeyUsageTracker& usage);
+
+}  // namespace sigil::iam

@@ -1,0 +1,119 @@
+#include "identity/identity_service.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "identity/key_usage_tracker.h"
+#include "store/sqlite_metadata_store.h"
+
+namespace sigil {
+namespace {
+
+class IdentityServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sigil_identity_XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    auto store = SqliteMetadataStore::Open(dir_ + "/sigil.db");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    identity_ = std::make_unique<IdentityService>(*store_, *SecretBox::Create(std::string(32, 'm')),
+                                                  random_, clock_);
+    ASSERT_TRUE(identity_->Load().ok());
+  }
+
+  std::string dir_;
+  OsRandomSource random_;
+  FakeClock clock_{FromUnixSeconds(1700000000)};
+  std::unique_ptr<SqliteMetadataStore> store_;
+  std::unique_ptr<IdentityService> identity_;
+};
+
+TEST_F(IdentityServiceTest, IdsHaveAwsShapes) {
+  EXPECT_EQ(identity_->NewAccountId().size(), 12u);
+  std::string user = identity_->NewUserId();
+  EXPECT_EQ(user.substr(0, 4), "AIDA");
+  EXPECT_EQ(user.size(), 21u);
+  std::string key = identity_->NewAccessKeyId();
+  EXPECT_EQ(key.substr(0, 4), "AKIA");
+  EXPECT_EQ(key.size(), 20u);
+  EXPECT_EQ(key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), std::string::npos);
+}
+
+TEST_F(IdentityServiceTest, WritesAreVisibleInTheNextSnapshot) {
+  auto account = identity_->CreateAccount("a");
+  ASSERT_TRUE(account.ok());
+  auto before = identity_->Current();
+  auto user = identity_->CreateUser(account->account_id, "Alice", "/ops/", {{"team", "blue"}});
+  ASSERT_TRUE(user.ok());
+  EXPECT_EQ(before->FindUser(account->account_id, "alice"), nullptr);  // old snapshot unchanged
+  auto now = identity_->Current();
+  const User* found = now->FindUser(account->account_id, "ALICE");
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->name, "Alice");
+  EXPECT_EQ(found->tags, (std::vector<Tag>{{"team", "blue"}}));
+
+  auto key = identity_->CreateAccessKey(account->account_id, user->user_id);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->secret_access_key.size(), 40u);
+  const KeyEntry* entry = identity_->Current()->FindKey(key->key.access_key_id);
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(entry->secret, key->secret_access_key);
+  EXPECT_EQ(entry->principal.arn, "arn:aws:iam::" + account->account_id + ":user/ops/Alice");
+  EXPECT_EQ(entry->principal.principal_id, user->user_id);
+
+  // The database holds only the sealed secret.
+  auto data = store_->LoadIdentity();
+  ASSERT_TRUE(data.ok());
+  ASSERT_EQ(data->access_keys.size(), 1u);
+  EXPECT_EQ(data->access_keys[0].sealed_secret.find(key->secret_access_key), std::string::npos);
+
+  ASSERT_TRUE(identity_->UpdateAccessKeyStatus(key->key.access_key_id, AccessKeyStatus::kInactive).ok());
+  EXPECT_EQ(identity_->Current()->FindKey(key->key.access_key_id)->key.status,
+            AccessKeyStatus::kInactive);
+  EXPECT_EQ(identity_->DeleteUser(account->account_id, user->user_id).code(),
+            StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(identity_->DeleteAccessKey(key->key.access_key_id).ok());
+  EXPECT_EQ(identity_->Current()->FindKey(key->key.access_key_id), nullptr);
+  ASSERT_TRUE(identity_->DeleteUser(account->account_id, user->user_id).ok());
+}
+
+TEST_F(IdentityServiceTest, RootKeysAuthenticateAsRoot) {
+  auto account = identity_->CreateAccount("a");
+  auto key = identity_->CreateAccessKey(account->account_id, "");
+  ASSERT_TRUE(key.ok());
+  const KeyEntry* entry = identity_->Current()->FindKey(key->key.access_key_id);
+  EXPECT_EQ(entry->principal.type, PrincipalType::kRoot);
+  EXPECT_EQ(entry->principal.arn, "arn:aws:iam::" + account->account_id + ":root");
+  EXPECT_EQ(entry->principal.principal_id, account->account_id);
+}
+
+TEST_F(IdentityServiceTest, WrongMasterKeyRefusesToLoad) {
+  auto account = identity_->CreateAccount("a");
+  ASSERT_TRUE(identity_->CreateAccessKey(account->account_id, "").ok());
+  IdentityService other(*store_, *SecretBox::Create(std::string(32, 'x')), random_, clock_);
+  Status s = other.Load();
+  EXPECT_EQ(s.code(), StatusCode::kInternal);
+  EXPECT_NE(s.message().find("wrong master key"), std::string::npos);
+}
+
+TEST_F(IdentityServiceTest, KeyUsageIsBatchedToTheStore) {
+  auto account = identity_->CreateAccount("a");
+  auto key = identity_->CreateAccessKey(account->account_id, "");
+  {
+    KeyUsageTracker tracker(*store_, std::chrono::hours(1));
+    tracker.Record(key->key.access_key_id, clock_.Now(), "eu-west-1", "iam");
+    auto latest = tracker.Latest(key->key.access_key_id);
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(latest->region, "eu-west-1");
+    EXPECT_TRUE(store_->LoadIdentity()->key_usage.empty());  // not flushed yet
+    ASSERT_TRUE(tracker.Flush().ok());
+  }
+  auto data = store_->LoadIdentity();
+  ASSERT_EQ(data->key_usage.size(), 1u);
+  EXPECT_EQ(data->key_usage[0].service, "iam");
+  EXPECT_EQ(data->key_usage[0].last_used, clock_.Now());
+}
+
+}  // namespace
+}  // namespace sigil

@@ -1,0 +1,48 @@
+// First start and every start: the data folder's layout, the master key that seals secrets
+// (kept in its own 0600 file, or given by environment, never in the database), and the first
+// account with its root credentials file. Runs before the server accepts requests; not meant
+// for concurrent use.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/crypto.h"
+#include "common/status.h"
+#include "identity/identity_service.h"
+
+namespace sigil::server {
+
+struct DataPaths {
+  std::string dir;               // absolute
+  std::string database;          // DIR/sigil.db
+  std::string master_key;        // DIR/master.key unless overridden
+  std::string root_credentials;  // DIR/root-credentials
+};
+
+// Creates the data folder (0700) if needed and resolves the paths inside it.
+StatusOr<DataPaths> PrepareDataDir(const std::string& dir, const std::string& master_key_file);
+
+// The master key: from `env_base64` when given (32 bytes, base64), else from `path`, created with
+// 32 random bytes (mode 0600) when absent. Refuses a key file that group or others may read.
+StatusOr<SecretBox> LoadOrCreateMasterKey(const std::string& path,
+                                          const std::optional<std::string>& env_base64,
+                                          RandomSource& random);
+
+struct RootAccount {
+  std::string account_id;
+  bool created = false;              // the account was created by this start
+  bool credentials_written = false;  // a new root key was written to the credentials file
+};
+
+// Makes sure an account exists and that its root credentials file exists: on first start creates
+// the account and a root access key and writes the file (AWS credentials format, [default]
+// profile, mode 0600). If the file was lost, issues a new root key (AWS allows two) and writes it.
+StatusOr<RootAccount> EnsureRootAccount(IdentityService& identity,
+                                        const std::string& credentials_path);
+
+// The root credentials file's text.
+std::string RootCredentialsFile(const std::string& account_id, const std::string& key_id,
+                                const std::string& secret);
+
+}  // namespace sigil::server

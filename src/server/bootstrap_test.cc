@@ -1,0 +1,82 @@
+#include "server/bootstrap.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "common/file_util.h"
+#include "store/sqlite_metadata_store.h"
+
+namespace sigil::server {
+namespace {
+
+std::string TempDir() {
+  char tmpl[] = "/tmp/sigil_bootstrap_XXXXXX";
+  return mkdtemp(tmpl);
+}
+
+TEST(MasterKey, CreatedOnceWithMode0600AndReused) {
+  OsRandomSource random;
+  std::string path = TempDir() + "/master.key";
+  auto first = LoadOrCreateMasterKey(path, std::nullopt, random);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*FileMode(path), 0600u);
+  std::string sealed = first->Seal(random, "secret", "aad");
+  auto second = LoadOrCreateMasterKey(path, std::nullopt, random);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second->Open(sealed, "aad"), "secret");
+}
+
+TEST(MasterKey, RefusesAKeyOthersCanRead) {
+  OsRandomSource random;
+  std::string path = TempDir() + "/master.key";
+  ASSERT_TRUE(LoadOrCreateMasterKey(path, std::nullopt, random).ok());
+  chmod(path.c_str(), 0644);
+  auto refused = LoadOrCreateMasterKey(path, std::nullopt, random);
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("chmod 600"), std::string::npos);
+}
+
+TEST(MasterKey, FromEnvironment) {
+  OsRandomSource random;
+  EXPECT_TRUE(LoadOrCreateMasterKey("/nonexistent", std::string(43, 'A') + "=", random).ok());
+  EXPECT_EQ(LoadOrCreateMasterKey("/nonexistent", std::string("c2hvcnQ="), random).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(RootAccount, FirstStartWritesCredentialsAndRestartKeepsThem) {
+  std::string dir = TempDir();
+  OsRandomSource random;
+  SystemClock clock;
+  auto store = SqliteMetadataStore::Open(dir + "/sigil.db");
+  IdentityService identity(**store, *SecretBox::Create(std::string(32, 'k')), random, clock);
+  ASSERT_TRUE(identity.Load().ok());
+  const std::string creds = dir + "/root-credentials";
+  auto first = EnsureRootAccount(identity, creds);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->created);
+  EXPECT_TRUE(first->credentials_written);
+  EXPECT_EQ(first->account_id.size(), 12u);
+  EXPECT_EQ(*FileMode(creds), 0600u);
+  std::string text = *ReadFile(creds);
+  EXPECT_NE(text.find("[default]\naws_access_key_id = AKIA"), std::string::npos);
+  EXPECT_NE(text.find("aws_secret_access_key = "), std::string::npos);
+
+  auto again = EnsureRootAccount(identity, creds);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+  EXPECT_FALSE(again->credentials_written);
+  EXPECT_EQ(again->account_id, first->account_id);
+  EXPECT_EQ(*ReadFile(creds), text);
+
+  // A lost file is replaced by a second root key; a third loss cannot be repaired silently.
+  ::unlink(creds.c_str());
+  auto replaced = EnsureRootAccount(identity, creds);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_TRUE(replaced->credentials_written);
+  ::unlink(creds.c_str());
+  EXPECT_EQ(EnsureRootAccount(identity, creds).status().code(), StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace sigil::server

@@ -1,0 +1,48 @@
+// The request pipeline: route → authenticate → authorize → dispatch → respond, as one short
+// function over the dependencies it is handed (no god object carries request state). Also the
+// http::Handler adapter the HTTP server drives. Thread-safe: every dependency is.
+#pragma once
+
+#include <cstdint>
+
+#include "api/operation.h"
+#include "auth/sigv4.h"
+#include "common/clock.h"
+#include "http/message.h"
+#include "identity/identity_service.h"
+#include "identity/key_usage_tracker.h"
+#include "server/authenticate.h"
+#include "server/request_log.h"
+
+namespace sigil::server {
+
+struct PipelineDeps {
+  const IdentityService& identity;
+  KeyUsageTracker& usage;
+  const api::QueryService& iam;
+  const api::QueryService& sts;
+  const Clock& clock;
+  auth::SigningKeyCache& signing_keys;
+  const RequestLog& log;
+  AuthenticateOptions auth_options;
+  uint64_t max_body_bytes = 1 << 20;  // IAM/STS form bodies
+};
+
+// Decides from the head whether to read the body (and how much of it).
+http::Admission AdmitRequest(const http::Request& head, const PipelineDeps& deps);
+// Runs every stage and renders the outcome, success or error, in the service's wire shape.
+http::Response HandleRequest(const http::Request& request, const PipelineDeps& deps);
+
+class PipelineHandler final : public http::Handler {
+ public:
+  explicit PipelineHandler(PipelineDeps deps) : deps_(std::move(deps)) {}
+  http::Admission Admit(const http::Request& head) override { return AdmitRequest(head, deps_); }
+  http::Response Handle(const http::Request& request) override {
+    return HandleRequest(request, deps_);
+  }
+
+ private:
+  PipelineDeps deps_;
+};
+
+}  // namespace sigil::server

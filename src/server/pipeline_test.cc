@@ -1,0 +1,227 @@
+// The pipeline end to end, in process: real store, identity, services, SigV4 signing and
+// verification; no sockets.
+#include "server/pipeline.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "common/strings.h"
+#include "common/time_format.h"
+#include "iam/iam_service.h"
+#include "store/sqlite_metadata_store.h"
+#include "sts/sts_service.h"
+
+namespace sigil::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sigil_pipeline_XXXXXX";
+    std::string dir = mkdtemp(tmpl);
+    store_ = std::move(SqliteMetadataStore::Open(dir + "/sigil.db")).value();
+    identity_ = std::make_unique<IdentityService>(
+        *store_, *SecretBox::Create(std::string(32, 'm')), random_, clock_);
+    ASSERT_TRUE(identity_->Load().ok());
+    account_ = identity_->CreateAccount("test")->account_id;
+    auto root = identity_->CreateAccessKey(account_, "");
+    root_id_ = root->key.access_key_id;
+    root_secret_ = root->secret_access_key;
+    usage_ = std::make_unique<KeyUsageTracker>(*store_, std::chrono::hours(1));
+    iam_ = iam::MakeIamService(*identity_, *usage_);
+    sts_ = sts::MakeStsService();
+    deps_ = std::make_unique<PipelineDeps>(PipelineDeps{
+        *identity_, *usage_, *iam_, *sts_, clock_, cache_, log_, AuthenticateOptions{}, 1 << 20});
+  }
+
+  // Signs a form POST the way botocore does for IAM/STS.
+  http::Request Signed(const std::string& service, const std::string& body, const std::string& key,
+                       const std::string& secret, TimePoint at) {
+    http::Request r;
+    r.method = "POST";
+    r.target = "/";
+    r.body = body;
+    r.remote_address = "127.0.0.1";
+    const std::string amz_date = FormatAmzDate(at);
+    r.headers = {{"Host", "127.0.0.1:9000"},
+                 {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+                 {"X-Amz-Date", amz_date}};
+    auth::CredentialScope scope{key, FormatScopeDate(at), "us-east-1", service, "aws4_request"};
+    auth::CanonicalRequestInput in;
+    in.method = r.method;
+    in.raw_path = "/";
+    const std::vector<std::string> signed_headers = {"content-type", "host", "x-amz-date"};
+    const std::string payload_hash = Sha256Hex(body);
+    in.headers = r.headers;
+    in.signed_headers = signed_headers;
+    in.payload_hash = payload_hash;
+    std::string creq = *auth::CanonicalRequest(in);
+    std::string sts = auth::StringToSign(amz_date, scope, creq);
+    std::string sig = auth::ComputeSignature(
+        auth::DeriveSigningKey(secret, scope.date, scope.region, scope.service), sts);
+    r.headers.push_back({"Authorization", "AWS4-HMAC-SHA256 Credential=" + key + "/" +
+                                              scope.ScopeString() +
+                                              ", SignedHeaders=content-type;host;x-amz-date, "
+                                              "Signature=" + sig});
+    return r;
+  }
+  http::Request AsRoot(const std::string& service, const std::string& body) {
+    return Signed(service, body, root_id_, root_secret_, clock_.Now());
+  }
+  http::Response Run(const http::Request& r) { return HandleRequest(r, *deps_); }
+
+  OsRandomSource random_;
+  FakeClock clock_{FromUnixSeconds(1700000000)};
+  std::unique_ptr<SqliteMetadataStore> store_;
+  std::unique_ptr<IdentityService> identity_;
+  std::unique_ptr<KeyUsageTracker> usage_;
+  std::unique_ptr<api::QueryService> iam_, sts_;
+  auth::SigningKeyCache cache_;
+  RequestLog log_{false};
+  std::unique_ptr<PipelineDeps> deps_;
+  std::string account_, root_id_, root_secret_;
+};
+
+TEST_F(PipelineTest, RootGetCallerIdentity) {
+  http::Response r = Run(AsRoot("sts", "Action=GetCallerIdentity&Version=2011-06-15"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("<Arn>arn:aws:iam::" + account_ + ":root</Arn>"));
+  EXPECT_THAT(r.body, HasSubstr("<UserId>" + account_ + "</UserId>"));
+  bool has_request_id = false;
+  for (const auto& h : r.headers) has_request_id |= h.name == "x-amzn-RequestId";
+  EXPECT_TRUE(has_request_id);
+}
+
+TEST_F(PipelineTest, UserLifecycleAndDenial) {
+  http::Response created =
+      Run(AsRoot("iam", "Action=CreateUser&Version=2010-05-08&UserName=automation_user"));
+  ASSERT_EQ(created.status, 200) << created.body;
+  http::Response dup =
+      Run(AsRoot("iam", "Action=CreateUser&Version=2010-05-08&UserName=AUTOMATION_USER"));
+  EXPECT_EQ(dup.status, 409);
+  EXPECT_THAT(dup.body, HasSubstr("<Code>EntityAlreadyExists</Code>"));
+
+  http::Response key =
+      Run(AsRoot("iam", "Action=CreateAccessKey&Version=2010-05-08&UserName=automation_user"));
+  ASSERT_EQ(key.status, 200) << key.body;
+  auto between = [&](const std::string& open, const std::string& close) {
+    size_t b = key.body.find(open) + open.size();
+    return key.body.substr(b, key.body.find(close) - b);
+  };
+  std::string id = between("<AccessKeyId>", "</AccessKeyId>");
+  std::string secret = between("<SecretAccessKey>", "</SecretAccessKey>");
+
+  http::Response who =
+      Run(Signed("sts", "Action=GetCallerIdentity&Version=2011-06-15", id, secret, clock_.Now()));
+  EXPECT_THAT(who.body, HasSubstr("<Arn>arn:aws:iam::" + account_ + ":user/automation_user</Arn>"));
+
+  http::Response denied =
+      Run(Signed("iam", "Action=ListUsers&Version=2010-05-08", id, secret, clock_.Now()));
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_THAT(denied.body, HasSubstr("<Code>AccessDenied</Code>"));
+  EXPECT_THAT(denied.body, HasSubstr("is not authorized to perform: iam:ListUsers"));
+
+  http::Response conflict =
+      Run(AsRoot("iam", "Action=DeleteUser&Version=2010-05-08&UserName=automation_user"));
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_THAT(conflict.body, HasSubstr("<Code>DeleteConflict</Code>"));
+}
+
+TEST_F(PipelineTest, AuthenticationFailures) {
+  http::Response wrong = Run(Signed("sts", "Action=GetCallerIdentity&Version=2011-06-15", root_id_,
+                                    "not-the-secret", clock_.Now()));
+  EXPECT_EQ(wrong.status, 403);
+  EXPECT_THAT(wrong.body, HasSubstr("<Code>SignatureDoesNotMatch</Code>"));
+  EXPECT_THAT(wrong.body, ::testing::Not(HasSubstr(root_secret_)));
+
+  http::Response unknown = Run(Signed("sts", "Action=GetCallerIdentity&Version=2011-06-15",
+                                      "AKIAIOSFODNN7EXAMPLE", root_secret_, clock_.Now()));
+  EXPECT_EQ(unknown.status, 403);
+  EXPECT_THAT(unknown.body, HasSubstr("<Code>InvalidClientTokenId</Code>"));
+
+  http::Response skewed =
+      Run(Signed("sts", "Action=GetCallerIdentity&Version=2011-06-15", root_id_, root_secret_,
+                 clock_.Now() - std::chrono::minutes(16)));
+  EXPECT_EQ(skewed.status, 403);
+  EXPECT_THAT(skewed.body, HasSubstr("<Message>Signature expired: "));
+
+  http::Request tampered = AsRoot("sts", "Action=GetCallerIdentity&Version=2011-06-15");
+  tampered.body = "Action=GetCallerIdentity&Version=2011-06-16";
+  http::Response t = Run(tampered);
+  EXPECT_EQ(t.status, 403);
+  EXPECT_THAT(t.body, HasSubstr("<Code>SignatureDoesNotMatch</Code>"));
+
+  http::Request anonymous;
+  anonymous.method = "POST";
+  anonymous.target = "/";
+  anonymous.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  anonymous.body = "Action=GetCallerIdentity&Version=2011-06-15";
+  http::Response a = Run(anonymous);
+  EXPECT_EQ(a.status, 403);
+  EXPECT_THAT(a.body, HasSubstr("<Code>MissingAuthenticationToken</Code>"));
+  EXPECT_THAT(a.body, HasSubstr("https://sts.amazonaws.com/doc/2011-06-15/"));
+}
+
+TEST_F(PipelineTest, InactiveKeyStopsWorkingOnTheNextRequest) {
+  ASSERT_EQ(Run(AsRoot("iam", "Action=CreateUser&Version=2010-05-08&UserName=u")).status, 200);
+  auto key = identity_->CreateAccessKey(account_, identity_->Current()->FindUser(account_, "u")->user_id);
+  const std::string body = "Action=GetCallerIdentity&Version=2011-06-15";
+  EXPECT_EQ(Run(Signed("sts", body, key->key.access_key_id, key->secret_access_key, clock_.Now())).status, 200);
+  ASSERT_EQ(Run(AsRoot("iam", "Action=UpdateAccessKey&Version=2010-05-08&UserName=u&AccessKeyId=" +
+                                  key->key.access_key_id + "&Status=Inactive"))
+                .status,
+            200);
+  http::Response r =
+      Run(Signed("sts", body, key->key.access_key_id, key->secret_access_key, clock_.Now()));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_THAT(r.body, HasSubstr("<Code>InvalidClientTokenId</Code>"));
+}
+
+TEST_F(PipelineTest, RoutingErrors) {
+  http::Response unknown = Run(AsRoot("iam", "Action=DoMagic&Version=2010-05-08"));
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_THAT(unknown.body, HasSubstr("<Code>InvalidAction</Code>"));
+  http::Response later = Run(AsRoot("iam", "Action=CreateRole&Version=2010-05-08"));
+  EXPECT_EQ(later.status, 501);
+  EXPECT_THAT(later.body, HasSubstr("<Code>NotImplemented</Code>"));
+  http::Response invalid = Run(AsRoot("iam", "Action=CreateUser&Version=2010-05-08"));
+  EXPECT_EQ(invalid.status, 400);
+  EXPECT_THAT(invalid.body, HasSubstr("<Code>ValidationError</Code>"));
+}
+
+TEST_F(PipelineTest, Health) {
+  http::Request r;
+  r.method = "GET";
+  r.target = "/health";
+  EXPECT_EQ(Run(r).status, 200);
+}
+
+TEST_F(PipelineTest, ListUsersPaginates) {
+  for (const char* name : {"carol", "alice", "Bob", "dave"}) {
+    ASSERT_EQ(Run(AsRoot("iam", std::string("Action=CreateUser&Version=2010-05-08&UserName=") +
+                                    name + "&Path=%2Fteam%2F"))
+                  .status,
+              200);
+  }
+  http::Response page1 = Run(AsRoot("iam", "Action=ListUsers&Version=2010-05-08&MaxItems=3"));
+  ASSERT_EQ(page1.status, 200);
+  EXPECT_THAT(page1.body, HasSubstr("<UserName>alice</UserName>"));
+  EXPECT_THAT(page1.body, HasSubstr("<UserName>carol</UserName>"));
+  EXPECT_THAT(page1.body, ::testing::Not(HasSubstr("<UserName>dave</UserName>")));
+  EXPECT_THAT(page1.body, HasSubstr("<IsTruncated>true</IsTruncated>"));
+  size_t b = page1.body.find("<Marker>") + 8;
+  std::string marker = page1.body.substr(b, page1.body.find("</Marker>") - b);
+  http::Response page2 = Run(AsRoot(
+      "iam", "Action=ListUsers&Version=2010-05-08&MaxItems=3&Marker=" + UriEncode(marker)));
+  EXPECT_THAT(page2.body, HasSubstr("<UserName>dave</UserName>"));
+  EXPECT_THAT(page2.body, HasSubstr("<IsTruncated>false</IsTruncated>"));
+  http::Response none =
+      Run(AsRoot("iam", "Action=ListUsers&Version=2010-05-08&PathPrefix=%2Fother%2F"));
+  EXPECT_THAT(none.body, HasSubstr("<Users></Users>"));
+}
+
+}  // namespace
+}  // namespace sigil::server

@@ -1,0 +1,119 @@
+// The behaviour every MetadataStore implementation must share, as a parameterized GoogleTest
+// suite: a backend's test binary compiles metadata_store_contract.cc and instantiates
+// MetadataStoreContract with a StoreFactory for itself. Also the small test helpers the store
+// tests share (scratch directories, Status matchers, printers). Test-only; thread-compatible.
+#pragma once
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "common/status.h"
+#include "store/metadata_store.h"
+
+namespace sigil {
+
+// A fresh directory under $TMPDIR (or /tmp), removed with its contents when destroyed.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // `name` inside the directory.
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct StoreFactory {
+  std::string name;  // names the instantiation's tests, e.g. "Sqlite"
+  // Creates a fresh, empty store. `scratch_dir` is an empty directory private to the test; the
+  // store is destroyed before the directory is removed.
+  std::function<StatusOr<std::unique_ptr<MetadataStore>>(const std::string& scratch_dir)> create;
+};
+
+// For INSTANTIATE_TEST_SUITE_P's name generator argument.
+inline std::string StoreFactoryName(const ::testing::TestParamInfo<StoreFactory>& info) {
+  return info.param.name;
+}
+
+class MetadataStoreContract : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override;
+  void TearDown() override { store_.reset(); }
+
+  // LoadIdentity, failing the test (and returning empty data) on error.
+  IdentityData Load();
+  // Seeds accounts 111111111111 and 222222222222 ...
+  void CreateAccounts();
+  // ... and user "alice" in the first.
+  void CreateAccountsAndAlice();
+
+  ScratchDir scratch_;  // declared first so it outlives store_
+  std::unique_ptr<MetadataStore> store_;
+};
+
+// ---- Matchers for Status and StatusOr<T>.
+
+inline const Status& StatusOf(const Status& status) { return status; }
+template <typename T>
+Status StatusOf(const StatusOr<T>& status_or) {
+  return status_or.status();
+}
+
+MATCHER(IsOk, "is OK") {
+  const Status status = ::sigil::StatusOf(arg);
+  *result_listener << "which is " << status.ToString();
+  return status.ok();
+}
+
+// The code matches exactly and the message contains `substring`.
+MATCHER_P2(StatusIs, code, substring,
+           "has code " + std::string(::sigil::StatusCodeName(code)) +
+               " and a message containing \"" + std::string(substring) + "\"") {
+  const Status status = ::sigil::StatusOf(arg);
+  *result_listener << "which is " << status.ToString();
+  return status.code() == code && status.message().find(substring) != std::string::npos;
+}
+
+// ---- Printers, so failures show values rather than bytes.
+
+inline void PrintTo(StatusCode code, std::ostream* os) { *os << StatusCodeName(code); }
+inline void PrintTo(const Status& status, std::ostream* os) { *os << status.ToString(); }
+template <typename T>
+void PrintTo(const StatusOr<T>& status_or, std::ostream* os) {
+  *os << (status_or.ok() ? "OK with a value" : status_or.status().ToString());
+}
+inline void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
+inline void PrintTo(const Tag& tag, std::ostream* os) { *os << tag.key << "=" << tag.value; }
+inline void PrintTo(const Account& a, std::ostream* os) {
+  *os << "Account{" << a.account_id << ", " << a.name << ", "
+      << a.created.time_since_epoch().count() << "ms}";
+}
+inline void PrintTo(const User& u, std::ostream* os) {
+  *os << "User{" << u.account_id << ", " << u.user_id << ", " << u.name << ", " << u.path << ", "
+      << u.created.time_since_epoch().count() << "ms, tags:";
+  for (const Tag& tag : u.tags) *os << " " << tag.key << "=" << tag.value;
+  *os << "}";
+}
+inline void PrintTo(const AccessKey& k, std::ostream* os) {
+  // Never print a secret, even a sealed one.
+  *os << "AccessKey{" << k.access_key_id << ", " << k.account_id << ", user '" << k.user_id << "', "
+      << (k.status == AccessKeyStatus::kActive ? "Active" : "Inactive") << ", "
+      << k.created.time_since_epoch().count() << "ms, sealed secret of " << k.sealed_secret.size()
+      << " bytes}";
+}
+inline void PrintTo(const AccessKeyUsage& u, std::ostream* os) {
+  *os << "AccessKeyUsage{" << u.access_key_id << ", " << u.last_used.time_since_epoch().count()
+      << "ms, " << u.region << ", " << u.service << "}";
+}
+
+}  // namespace sigil

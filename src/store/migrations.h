@@ -1,0 +1,32 @@
+// The versioned schema of the metadata store: an ordered list of migration steps shared by every
+// SQL backend (SQLite now, PostgreSQL later), so the SQL is written portably (TEXT, INTEGER,
+// BIGINT; no backend-only types). Each backend's runner applies the steps newer than the version
+// recorded in `schema_migrations`. Immutable data; thread-safe.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace sigil {
+
+struct Migration {
+  int version;                               // 1, 2, 3, ... without gaps
+  std::string_view description;              // one line, for logs
+  std::vector<std::string_view> statements;  // one SQL statement each, applied in order
+};
+
+// Creates the table that records applied versions; runners execute it before reading the
+// version. Idempotent.
+inline constexpr std::string_view kCreateSchemaMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version BIGINT NOT NULL PRIMARY KEY,"
+    " applied_at BIGINT NOT NULL)";  // Unix milliseconds
+
+// All steps, in ascending version order. To change the schema, append a step; never edit one
+// that has shipped.
+const std::vector<Migration>& Migrations();
+
+// The newest version this binary knows (the last step's version).
+int LatestSchemaVersion();
+
+}  // namespace sigil

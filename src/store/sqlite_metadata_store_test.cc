@@ -1,0 +1,285 @@
+#include "store/sqlite_metadata_store.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "store/metadata_store_contract.h"
+#include "store/migrations.h"
+#include "store/sqlite_db.h"
+
+namespace sigil {
+namespace {
+
+constexpr char kDbName[] = "sigil.db";
+
+INSTANTIATE_TEST_SUITE_P(
+    Sqlite, MetadataStoreContract,
+    ::testing::Values(StoreFactory{
+        .name = "Sqlite",
+        .create = [](const std::string& dir) -> StatusOr<std::unique_ptr<MetadataStore>> {
+          SIGIL_ASSIGN_OR_RETURN(auto store, SqliteMetadataStore::Open(dir + "/" + kDbName));
+          return std::unique_ptr<MetadataStore>(std::move(store));
+        }}),
+    StoreFactoryName);
+
+const TimePoint kT0 = TimePoint(std::chrono::milliseconds(1'700'000'000'000));
+constexpr char kAccount[] = "123456789012";
+
+Account TestAccount() { return Account{.account_id = kAccount, .name = "test", .created = kT0}; }
+
+// A user whose id and name are derived from `i`.
+User NumberedUser(uint32_t i) {
+  const std::string n = std::to_string(i);
+  return User{.account_id = kAccount,
+              .user_id = "AIDA" + std::string(17 - n.size(), '0') + n,
+              .name = "user-" + n,
+              .path = "/",
+              .created = kT0,
+              .tags = {{"index", n}}};
+}
+
+std::unique_ptr<SqliteMetadataStore> OpenOrDie(const std::string& path) {
+  auto store = SqliteMetadataStore::Open(path);
+  EXPECT_THAT(store, IsOk());
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+// (version, applied_at) rows of schema_migrations, read over a separate connection.
+std::vector<std::pair<int64_t, int64_t>> AppliedMigrations(const std::string& path) {
+  std::vector<std::pair<int64_t, int64_t>> rows;
+  auto db = sqlite::Db::Open(path);
+  EXPECT_THAT(db, IsOk());
+  if (!db.ok()) return rows;
+  auto select = db->Prepare("SELECT version, applied_at FROM schema_migrations ORDER BY version");
+  EXPECT_THAT(select, IsOk());
+  if (!select.ok()) return rows;
+  EXPECT_THAT(select->ForEachRow([&] {
+    rows.emplace_back(select->ColumnInt64(0), select->ColumnInt64(1));
+    return OkStatus();
+  }),
+              IsOk());
+  return rows;
+}
+
+off_t FileSize(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? st.st_size : -1;
+}
+
+TEST(MigrationsTest, VersionsAreContiguousFromOne) {
+  const std::vector<Migration>& migrations = Migrations();
+  ASSERT_FALSE(migrations.empty());
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    EXPECT_EQ(migrations[i].version, static_cast<int>(i) + 1);
+    EXPECT_FALSE(migrations[i].description.empty());
+    EXPECT_FALSE(migrations[i].statements.empty());
+  }
+  EXPECT_EQ(LatestSchemaVersion(), migrations.back().version);
+}
+
+TEST(SqliteMetadataStoreTest, ReopenKeepsData) {
+  ScratchDir dir;
+  const std::string path = dir.File(kDbName);
+  {
+    auto store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_THAT(store->CreateAccount(TestAccount()), IsOk());
+    ASSERT_THAT(store->CreateUser(NumberedUser(7)), IsOk());
+  }
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  auto data = store->LoadIdentity();
+  ASSERT_THAT(data, IsOk());
+  EXPECT_THAT(data->accounts, ::testing::ElementsAre(TestAccount()));
+  EXPECT_THAT(data->users, ::testing::ElementsAre(NumberedUser(7)));
+  // And the reopened store is writable.
+  EXPECT_THAT(store->CreateUser(NumberedUser(8)), IsOk());
+}
+
+TEST(SqliteMetadataStoreTest, MigrationsApplyOnceAndAreIdempotentOnReopen) {
+  ScratchDir dir;
+  const std::string path = dir.File(kDbName);
+  ASSERT_NE(OpenOrDie(path), nullptr);
+  const auto first = AppliedMigrations(path);
+  ASSERT_EQ(first.size(), Migrations().size());
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].first, Migrations()[i].version);
+    EXPECT_GT(first[i].second, 0);  // applied_at, in Unix milliseconds
+  }
+  ASSERT_NE(OpenOrDie(path), nullptr);
+  ASSERT_NE(OpenOrDie(path), nullptr);
+  EXPECT_EQ(AppliedMigrations(path), first);
+}
+
+TEST(SqliteMetadataStoreTest, NewerSchemaVersionIsRefused) {
+  ScratchDir dir;
+  const std::string path = dir.File(kDbName);
+  ASSERT_NE(OpenOrDie(path), nullptr);
+  const int future = LatestSchemaVersion() + 1;
+  {
+    auto db = sqlite::Db::Open(path);
+    ASSERT_THAT(db, IsOk());
+    ASSERT_THAT(db->Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                         std::to_string(future) + ", 1)"),
+                IsOk());
+  }
+  EXPECT_THAT(
+      SqliteMetadataStore::Open(path),
+      StatusIs(StatusCode::kFailedPrecondition,
+               "database schema version " + std::to_string(future) + " is newer than this sigil (" +
+                   std::to_string(LatestSchemaVersion()) + ")"));
+  // Refusing changed nothing.
+  EXPECT_EQ(AppliedMigrations(path).back().first, future);
+}
+
+TEST(SqliteMetadataStoreTest, FileThatIsNotADatabaseIsInternal) {
+  ScratchDir dir;
+  const std::string path = dir.File(kDbName);
+  std::ofstream(path) << "this is not an SQLite database, just some text long enough to "
+                         "fill the header SQLite expects at the start of its file format.";
+  EXPECT_THAT(SqliteMetadataStore::Open(path),
+              StatusIs(StatusCode::kInternal, "file is not a database"));
+}
+
+// A write acknowledged to the caller is in the WAL even if the process dies before any
+// checkpoint copies it into the main file: the child exits without closing (so without the
+// checkpoint a clean close would run) and the parent finds the data.
+TEST(SqliteMetadataStoreTest, AcknowledgedWriteSurvivesExitWithoutCheckpoint) {
+  ScratchDir dir;
+  const std::string path = dir.File(kDbName);
+  ASSERT_NE(OpenOrDie(path), nullptr);  // create the schema, then close cleanly
+  const off_t checkpointed_size = FileSize(path);
+
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = SqliteMetadataStore::Open(path);
+    bool ok = store.ok() && (*store)->CreateAccount(TestAccount()).ok() &&
+              (*store)->CreateUser(NumberedUser(1)).ok();
+    _exit(ok ? 0 : 1);  // no destructors: the connection is never closed
+  }
+  int wait_status = 0;
+  ASSERT_EQ(waitpid(child, &wait_status, 0), child);
+  ASSERT_TRUE(WIFEXITED(wait_status));
+  ASSERT_EQ(WEXITSTATUS(wait_status), 0);
+  // The writes are in the WAL only.
+  EXPECT_GT(FileSize(path + "-wal"), 0);
+  EXPECT_EQ(FileSize(path), checkpointed_size);
+
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  auto data = store->LoadIdentity();
+  ASSERT_THAT(data, IsOk());
+  EXPECT_THAT(data->accounts, ::testing::ElementsAre(TestAccount()));
+  EXPECT_THAT(data->users, ::testing::ElementsAre(NumberedUser(1)));
+}
+
+// Reads one acknowledgement (a user index) from `fd`: nullopt at EOF; fails the test after
+// `timeout_ms` without one.
+std::optional<uint32_t> ReadAck(int fd, int timeout_ms) {
+  uint32_t index = 0;
+  size_t got = 0;
+  while (got < sizeof index) {
+    pollfd pfd{.fd = fd, .events = POLLIN, .revents = 0};
+    if (poll(&pfd, 1, timeout_ms) != 1) {
+      ADD_FAILURE() << "no acknowledgement from the writer within " << timeout_ms << " ms";
+      return std::nullopt;
+    }
+    ssize_t n = read(fd, reinterpret_cast<char*>(&index) + got, sizeof index - got);
+    if (n == 0) return std::nullopt;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ADD_FAILURE() << "read: " << std::strerror(errno);
+      return std::nullopt;
+    }
+    got += static_cast<size_t>(n);
+  }
+  return index;
+}
+
+// A child writes users one by one, acknowledging each over a pipe once CreateUser returned OK,
+// and is SIGKILLed at a random point. Every acknowledged user must be in the database.
+TEST(SqliteMetadataStoreCrashTest, EveryAcknowledgedWriteSurvivesSigkill) {
+  const uint32_t seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 random(seed);
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    ScratchDir dir;
+    const std::string path = dir.File(kDbName);
+    {
+      auto store = OpenOrDie(path);
+      ASSERT_NE(store, nullptr);
+      ASSERT_THAT(store->CreateAccount(TestAccount()), IsOk());
+    }
+    const uint32_t kill_after = std::uniform_int_distribution<uint32_t>(1, 100)(random);
+    // Lets the kill land anywhere inside the next write, not just between writes.
+    const int delay_us = std::uniform_int_distribution<int>(0, 2000)(random);
+
+    int fds[2];
+    ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      close(fds[0]);
+      auto store = SqliteMetadataStore::Open(path);
+      if (!store.ok()) _exit(2);
+      for (uint32_t i = 0;; ++i) {  // until killed
+        if (!(*store)->CreateUser(NumberedUser(i)).ok()) _exit(3);
+        if (write(fds[1], &i, sizeof i) != static_cast<ssize_t>(sizeof i)) _exit(4);
+      }
+    }
+    close(fds[1]);
+
+    uint32_t acknowledged = 0;
+    bool killed = false;
+    while (std::optional<uint32_t> ack = ReadAck(fds[0], 5000)) {
+      EXPECT_EQ(*ack, acknowledged);  // acknowledgements arrive in order
+      ++acknowledged;
+      if (!killed && acknowledged == kill_after) {
+        usleep(static_cast<useconds_t>(delay_us));
+        ASSERT_EQ(kill(child, SIGKILL), 0);
+        killed = true;
+      }
+    }
+    close(fds[0]);
+    int wait_status = 0;
+    ASSERT_EQ(waitpid(child, &wait_status, 0), child);
+    ASSERT_TRUE(killed);
+    ASSERT_TRUE(WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL)
+        << "the writer ended on its own with status " << wait_status;
+
+    auto store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    auto data = store->LoadIdentity();
+    ASSERT_THAT(data, IsOk());
+    std::set<std::string> present;
+    for (const User& user : data->users) present.insert(user.user_id);
+    for (uint32_t i = 0; i < acknowledged; ++i) {
+      EXPECT_TRUE(present.count(NumberedUser(i).user_id)) << "acknowledged user " << i << " lost";
+    }
+    // At most the one write in flight when the kill landed may also be there, and whole.
+    ASSERT_GE(data->users.size(), acknowledged);
+    ASSERT_LE(data->users.size(), acknowledged + 1);
+    for (const User& user : data->users) {
+      ASSERT_EQ(user.tags.size(), 1u) << user.name;
+      EXPECT_EQ(user, NumberedUser(static_cast<uint32_t>(std::stoul(user.tags[0].value))));
+    }
+    // The survivor is writable.
+    EXPECT_THAT(store->CreateUser(NumberedUser(1'000'000)), IsOk());
+  }
+}
+
+}  // namespace
+}  // namespace sigil
