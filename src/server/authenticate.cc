@@ -8,17 +8,13 @@ std::variant<Authenticated, auth::AuthError> AuthenticateQueryRequest(
     const http::Request& request, const auth::SignatureClaims& claims,
     const IdentitySnapshot& snapshot, TimePoint now, const AuthenticateOptions& options,
     auth::SigningKeyCache& cache) {
-  using auth::AuthError;
-  using auth::AuthFailure;
   const KeyEntry* key = snapshot.FindKey(claims.scope.access_key_id);
   if (key == nullptr || key->key.status != AccessKeyStatus::kActive) {
-    return AuthError{AuthFailure::kUnknownAccessKey,
-                     "The security token included in the request is invalid."};
+    return auth::UnknownAccessKeyError();
   }
   if (claims.security_token) {
     // Long-term keys carry no session token, and no temporary credentials exist yet.
-    return AuthError{AuthFailure::kInvalidToken,
-                     "The security token included in the request is invalid."};
+    return auth::InvalidTokenError();
   }
   auth::VerifyOptions verify;
   verify.max_skew = options.max_skew;

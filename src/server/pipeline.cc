@@ -1,5 +1,6 @@
 #include "server/pipeline.h"
 
+#include <charconv>
 #include <chrono>
 
 #include "common/strings.h"
@@ -164,7 +165,27 @@ http::Response RunStages(const http::Request& request, const PipelineDeps& deps,
 
 }  // namespace
 
-http::Admission AdmitRequest(const http::Request&, const PipelineDeps& deps) {
+http::Admission AdmitRequest(const http::Request& head, const PipelineDeps& deps) {
+  // Refuse an oversized body before it is sent, in AWS's shape and with a request id. (Chunked
+  // bodies are cut off by the HTTP layer at the same limit while they stream.)
+  auto length = head.FindHeader("Content-Length");
+  uint64_t declared = 0;
+  if (length && std::from_chars(length->data(), length->data() + length->size(), declared).ec ==
+                    std::errc() &&
+      declared > deps.max_body_bytes) {
+    const std::string request_id = NewRequestId();
+    Outcome outcome;
+    Status too_large = AwsError(StatusCode::kResourceExhausted, "RequestEntityTooLarge",
+                                "Request body of " + std::to_string(declared) +
+                                    " bytes exceeds the limit of " +
+                                    std::to_string(deps.max_body_bytes) + " bytes.")
+                           .WithHttpStatus(413);
+    http::Response r = QueryError(deps.iam.model().xml_namespace(), too_large, request_id, &outcome);
+    r.SetHeader("x-amzn-RequestId", request_id);
+    deps.log.Write(RequestLogEntry{request_id, head.remote_address, head.method, "", "", "", "",
+                                   r.status, outcome.error_code, "", std::chrono::microseconds(0)});
+    return http::Admission{std::move(r), 0};
+  }
   return http::Admission{std::nullopt, deps.max_body_bytes};
 }
 

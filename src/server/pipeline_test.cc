@@ -225,3 +225,24 @@ TEST_F(PipelineTest, ListUsersPaginates) {
 
 }  // namespace
 }  // namespace sigil::server
+
+namespace sigil::server {
+namespace {
+
+TEST_F(PipelineTest, OversizedBodyIsRefusedOnItsHeaders) {
+  http::Request head;
+  head.method = "POST";
+  head.target = "/";
+  head.headers = {{"Content-Length", std::to_string((1 << 20) + 1)}};
+  http::Admission a = AdmitRequest(head, *deps_);
+  ASSERT_TRUE(a.reject.has_value());
+  EXPECT_EQ(a.reject->status, 413);
+  EXPECT_THAT(a.reject->body, HasSubstr("<Code>RequestEntityTooLarge</Code>"));
+  head.headers = {{"Content-Length", "100"}};
+  http::Admission ok = AdmitRequest(head, *deps_);
+  EXPECT_FALSE(ok.reject.has_value());
+  EXPECT_EQ(ok.max_body_bytes, uint64_t{1} << 20);
+}
+
+}  // namespace
+}  // namespace sigil::server
