@@ -135,9 +135,16 @@ int RunServer(const ServerFlags& flags) {
   auto sts = sts::MakeStsService();
   auth::SigningKeyCache signing_keys;
   server::RequestLog log(flags.access_log);
-  server::PipelineDeps deps{identity, usage, *iam, *sts, clock, signing_keys, log,
-                            server::AuthenticateOptions{std::chrono::seconds(flags.max_skew_seconds)},
-                            flags.max_body_bytes};
+  server::PipelineDeps deps{
+      identity,
+      usage,
+      *iam,
+      *sts,
+      clock,
+      signing_keys,
+      log,
+      server::AuthenticateOptions{std::chrono::seconds(flags.max_skew_seconds)},
+      flags.max_body_bytes};
   server::PipelineHandler handler(deps);
 
   http::ServerOptions options;
@@ -157,9 +164,10 @@ int RunServer(const ServerFlags& flags) {
               root->created ? " (created now)" : "");
   std::printf("  root credentials: %s (profile [default]%s)\n", paths->root_credentials.c_str(),
               root->credentials_written ? ", written now" : "");
-  std::printf("  try:              AWS_SHARED_CREDENTIALS_FILE=%s aws --endpoint-url %s "
-              "--region us-east-1 sts get-caller-identity\n",
-              paths->root_credentials.c_str(), url.c_str());
+  std::printf(
+      "  try:              AWS_SHARED_CREDENTIALS_FILE=%s aws --endpoint-url %s "
+      "--region us-east-1 sts get-caller-identity\n",
+      paths->root_credentials.c_str(), url.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;

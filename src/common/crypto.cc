@@ -173,8 +173,7 @@ StatusOr<std::string> SecretBox::Open(std::string_view sealed, std::string_view 
   EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
                     static_cast<int>(aad.size()));
   EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
-                    reinterpret_cast<const unsigned char*>(ct.data()),
-                    static_cast<int>(ct.size()));
+                    reinterpret_cast<const unsigned char*>(ct.data()), static_cast<int>(ct.size()));
   EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag.data());
   int final_len = 0;
   if (EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len,

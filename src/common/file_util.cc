@@ -14,13 +14,18 @@ namespace sigil {
 Status ErrnoStatus(int err, const std::string& what) {
   std::string msg = what + ": " + std::strerror(err);
   switch (err) {
-    case ENOENT: return NotFoundError(msg);
-    case EEXIST: return AlreadyExistsError(msg);
+    case ENOENT:
+      return NotFoundError(msg);
+    case EEXIST:
+      return AlreadyExistsError(msg);
     case EACCES:
-    case EPERM: return Status(StatusCode::kPermissionDenied, msg);
+    case EPERM:
+      return Status(StatusCode::kPermissionDenied, msg);
     case ENOSPC:
-    case EDQUOT: return Status(StatusCode::kResourceExhausted, msg);
-    default: return InternalError(msg);
+    case EDQUOT:
+      return Status(StatusCode::kResourceExhausted, msg);
+    default:
+      return InternalError(msg);
   }
 }
 

@@ -2,8 +2,9 @@
 // else. Thread-safe (no shared state).
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 
 #include "common/status.h"
 

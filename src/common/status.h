@@ -87,7 +87,7 @@ inline Status UnavailableError(std::string m) {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : value_(std::move(value)) {}        // NOLINT: implicit by design
   StatusOr(Status status) : value_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(value_).ok() && "StatusOr built from an OK Status");
   }
@@ -119,9 +119,9 @@ class [[nodiscard]] StatusOr {
 }  // namespace sigil
 
 // Propagates a non-OK Status from an expression returning Status.
-#define SIGIL_RETURN_IF_ERROR(expr)            \
-  do {                                         \
-    ::sigil::Status sigil_status_ = (expr);    \
+#define SIGIL_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::sigil::Status sigil_status_ = (expr);        \
     if (!sigil_status_.ok()) return sigil_status_; \
   } while (0)
 

@@ -34,8 +34,7 @@ bool Digits(std::string_view s, size_t pos, size_t count, int* out) {
 
 std::optional<TimePoint> FromFields(int year, int month, int day, int hour, int minute,
                                     int second) {
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
   std::tm tm{};
@@ -87,8 +86,8 @@ std::optional<TimePoint> ParseHttpDate(std::string_view s) {
 
 std::optional<TimePoint> ParseIso8601(std::string_view s) {
   int y, mo, d, h, mi, se;
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-      s[16] != ':' || s.back() != 'Z') {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+      s.back() != 'Z') {
     return std::nullopt;
   }
   if (!Digits(s, 0, 4, &y) || !Digits(s, 5, 2, &mo) || !Digits(s, 8, 2, &d) ||

@@ -64,7 +64,8 @@ std::string TargetUserArn(const CallContext& ctx, const Value& input) {
     return ctx.principal.type == PrincipalType::kRoot ? RootArn(account) : ctx.principal.arn;
   }
   std::string name = input["UserName"].get<std::string>();
-  if (const User* u = ctx.snapshot.FindUser(account, name)) return UserArn(account, u->path, u->name);
+  if (const User* u = ctx.snapshot.FindUser(account, name))
+    return UserArn(account, u->path, u->name);
   return UserArn(account, "/", name);
 }
 
@@ -87,8 +88,9 @@ StatusOr<std::vector<Tag>> TagsFromInput(const Value& input) {
     Tag tag{t.value("Key", ""), t.value("Value", "")};
     for (const Tag& seen : tags) {
       if (EqualsIgnoreCase(seen.key, tag.key)) {
-        return InvalidInput("Duplicate tag keys found. Please note that Tag keys are case "
-                            "insensitive.");
+        return InvalidInput(
+            "Duplicate tag keys found. Please note that Tag keys are case "
+            "insensitive.");
       }
     }
     tags.push_back(std::move(tag));
@@ -117,8 +119,9 @@ StatusOr<std::string> ReadMarker(const Value& input) {
   if (!input.contains("Marker")) return std::string();
   auto decoded = Base64Decode(input["Marker"].get<std::string>());
   if (!decoded.ok() || decoded->empty()) {
-    return AwsError(StatusCode::kInvalidArgument, "ValidationError",
-                    "Invalid value for parameter Marker: the marker is not one this service issued");
+    return AwsError(
+        StatusCode::kInvalidArgument, "ValidationError",
+        "Invalid value for parameter Marker: the marker is not one this service issued");
   }
   return std::move(decoded).value();
 }
@@ -159,9 +162,9 @@ StatusOr<Value> CreateUser(IdentityService& identity, const CallContext& ctx, co
                     "User with name " + name + " already exists.");
   }
   if (ctx.snapshot.Users(ctx.principal.account_id).size() >= kMaxUsersPerAccount) {
-    return AwsError(StatusCode::kResourceExhausted, "LimitExceeded",
-                    "Cannot exceed quota for UsersPerAccount: " +
-                        std::to_string(kMaxUsersPerAccount));
+    return AwsError(
+        StatusCode::kResourceExhausted, "LimitExceeded",
+        "Cannot exceed quota for UsersPerAccount: " + std::to_string(kMaxUsersPerAccount));
   }
   auto user = identity.CreateUser(ctx.principal.account_id, name, path, tags);
   if (!user.ok() && user.status().code() == StatusCode::kAlreadyExists) {
@@ -209,7 +212,8 @@ StatusOr<Value> UpdateUser(IdentityService& identity, const CallContext& ctx, co
                       "User with name " + *new_name + " already exists.");
     }
   }
-  Status s = identity.UpdateUser(ctx.principal.account_id, target.user->user_id, new_name, new_path);
+  Status s =
+      identity.UpdateUser(ctx.principal.account_id, target.user->user_id, new_name, new_path);
   if (s.code() == StatusCode::kAlreadyExists) {
     return AwsError(StatusCode::kAlreadyExists, "EntityAlreadyExists",
                     "User with name " + new_name.value_or("") + " already exists.");
@@ -276,7 +280,9 @@ StatusOr<Value> ListUserTags(const CallContext& ctx, const Value& in) {
   Value out = Value::object();
   SIGIL_RETURN_IF_ERROR(Paginate(
       in, items, [](const auto& item) { return item.first; },
-      [](const auto& item) { return Value{{"Key", item.second->key}, {"Value", item.second->value}}; },
+      [](const auto& item) {
+        return Value{{"Key", item.second->key}, {"Value", item.second->value}};
+      },
       "Tags", &out));
   return out;
 }
@@ -300,9 +306,9 @@ StatusOr<Value> CreateAccessKey(IdentityService& identity, const CallContext& ct
   SIGIL_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, in));
   std::string user_id(TargetUserId(target));
   if (ctx.snapshot.Keys(ctx.principal.account_id, user_id).size() >= kMaxAccessKeysPerUser) {
-    return AwsError(StatusCode::kResourceExhausted, "LimitExceeded",
-                    "Cannot exceed quota for AccessKeysPerUser: " +
-                        std::to_string(kMaxAccessKeysPerUser));
+    return AwsError(
+        StatusCode::kResourceExhausted, "LimitExceeded",
+        "Cannot exceed quota for AccessKeysPerUser: " + std::to_string(kMaxAccessKeysPerUser));
   }
   SIGIL_ASSIGN_OR_RETURN(NewAccessKey created,
                          identity.CreateAccessKey(ctx.principal.account_id, user_id));
@@ -317,8 +323,8 @@ StatusOr<Value> CreateAccessKey(IdentityService& identity, const CallContext& ct
 
 StatusOr<Value> ListAccessKeys(const CallContext& ctx, const Value& in) {
   SIGIL_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, in));
-  std::vector<const KeyEntry*> keys = ctx.snapshot.Keys(ctx.principal.account_id,
-                                                        TargetUserId(target));
+  std::vector<const KeyEntry*> keys =
+      ctx.snapshot.Keys(ctx.principal.account_id, TargetUserId(target));
   Value out = Value::object();
   SIGIL_RETURN_IF_ERROR(Paginate(
       in, keys, [](const KeyEntry* e) { return e->key.access_key_id; },
@@ -342,7 +348,7 @@ StatusOr<Value> UpdateAccessKey(IdentityService& identity, const CallContext& ct
                                 const Value& in) {
   SIGIL_ASSIGN_OR_RETURN(const KeyEntry* key, TargetKey(ctx, in));
   AccessKeyStatus status = in["Status"].get<std::string>() == "Active" ? AccessKeyStatus::kActive
-                                                                        : AccessKeyStatus::kInactive;
+                                                                       : AccessKeyStatus::kInactive;
   if (in["Status"].get<std::string>() == "Expired") {
     return InvalidInput("Status Expired cannot be set on an access key.");
   }
@@ -392,7 +398,8 @@ std::unique_ptr<api::QueryService> MakeIamService(IdentityService& identity,
                                                   const KeyUsageTracker& usage) {
   auto svc = std::make_unique<api::QueryService>("iam", protocol::IamModel());
   auto with_identity = [&identity](auto fn) {
-    return [&identity, fn](const CallContext& ctx, const Value& in) { return fn(identity, ctx, in); };
+    return
+        [&identity, fn](const CallContext& ctx, const Value& in) { return fn(identity, ctx, in); };
   };
   svc->Register(
       "CreateUser",
@@ -414,10 +421,13 @@ std::unique_ptr<api::QueryService> MakeIamService(IdentityService& identity,
   svc->Register("TagUser", UserScoped("iam:TagUser"), with_identity(TagUser));
   svc->Register("UntagUser", UserScoped("iam:UntagUser"), with_identity(UntagUser));
   svc->Register("ListUserTags", UserScoped("iam:ListUserTags"), ListUserTags);
-  svc->Register("CreateAccessKey", UserScoped("iam:CreateAccessKey"), with_identity(CreateAccessKey));
+  svc->Register("CreateAccessKey", UserScoped("iam:CreateAccessKey"),
+                with_identity(CreateAccessKey));
   svc->Register("ListAccessKeys", UserScoped("iam:ListAccessKeys"), ListAccessKeys);
-  svc->Register("UpdateAccessKey", UserScoped("iam:UpdateAccessKey"), with_identity(UpdateAccessKey));
-  svc->Register("DeleteAccessKey", UserScoped("iam:DeleteAccessKey"), with_identity(DeleteAccessKey));
+  svc->Register("UpdateAccessKey", UserScoped("iam:UpdateAccessKey"),
+                with_identity(UpdateAccessKey));
+  svc->Register("DeleteAccessKey", UserScoped("iam:DeleteAccessKey"),
+                with_identity(DeleteAccessKey));
   svc->Register("GetAccessKeyLastUsed", DescribeKeyOwner,
                 [&usage](const CallContext& ctx, const Value& in) {
                   return GetAccessKeyLastUsed(usage, ctx, in);

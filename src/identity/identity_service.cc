@@ -28,7 +28,9 @@ std::string IdentityService::NewAccountId() {
   // AWS account ids are 12 digits; a leading zero is legal but confuses people and spreadsheets.
   return RandomString(random_, "123456789", 1) + RandomString(random_, kDigits, 11);
 }
-std::string IdentityService::NewUserId() { return "AIDA" + RandomString(random_, kBase32Upper, 17); }
+std::string IdentityService::NewUserId() {
+  return "AIDA" + RandomString(random_, kBase32Upper, 17);
+}
 std::string IdentityService::NewAccessKeyId() {
   return "AKIA" + RandomString(random_, kBase32Upper, 16);
 }

@@ -42,8 +42,7 @@ class IdentityService {
   Status SetUserTags(const std::string& account_id, const std::string& user_id,
                      const std::vector<Tag>& tags);
   // `user_id` empty creates a root access key for the account.
-  StatusOr<NewAccessKey> CreateAccessKey(const std::string& account_id,
-                                         const std::string& user_id);
+  StatusOr<NewAccessKey> CreateAccessKey(const std::string& account_id, const std::string& user_id);
   Status UpdateAccessKeyStatus(const std::string& access_key_id, AccessKeyStatus status);
   Status DeleteAccessKey(const std::string& access_key_id);
 

@@ -68,7 +68,8 @@ TEST_F(IdentityServiceTest, WritesAreVisibleInTheNextSnapshot) {
   ASSERT_EQ(data->access_keys.size(), 1u);
   EXPECT_EQ(data->access_keys[0].sealed_secret.find(key->secret_access_key), std::string::npos);
 
-  ASSERT_TRUE(identity_->UpdateAccessKeyStatus(key->key.access_key_id, AccessKeyStatus::kInactive).ok());
+  ASSERT_TRUE(
+      identity_->UpdateAccessKeyStatus(key->key.access_key_id, AccessKeyStatus::kInactive).ok());
   EXPECT_EQ(identity_->Current()->FindKey(key->key.access_key_id)->key.status,
             AccessKeyStatus::kInactive);
   EXPECT_EQ(identity_->DeleteUser(account->account_id, user->user_id).code(),

@@ -20,8 +20,8 @@ namespace sigil {
 
 struct KeyEntry {
   AccessKey key;
-  std::string secret;    // plaintext secret access key; never logged
-  Principal principal;   // who this key authenticates as
+  std::string secret;          // plaintext secret access key; never logged
+  Principal principal;         // who this key authenticates as
   const User* user = nullptr;  // null for root keys
 };
 

@@ -9,8 +9,8 @@ Status Authorize(const Principal& principal, const std::string& action,
   if (principal.type == PrincipalType::kRoot) return OkStatus();
   return AwsError(StatusCode::kPermissionDenied, "AccessDenied",
                   "User: " + principal.arn + " is not authorized to perform: " + action +
-                      " on resource: " + resource + " because no identity-based policy allows the " +
-                      action + " action");
+                      " on resource: " + resource +
+                      " because no identity-based policy allows the " + action + " action");
 }
 
 }  // namespace sigil::policy

@@ -17,16 +17,28 @@ using Range = std::pair<char32_t, char32_t>;
 void AddCategory(char cat, std::vector<Range>* out) {
   switch (cat) {
     case 'L':
-      out->insert(out->end(), {{'a', 'z'}, {'A', 'Z'}, {0xAA, 0xAA}, {0xB5, 0xB5}, {0xBA, 0xBA},
-                               {0xC0, 0xD6}, {0xD8, 0xF6}, {0xF8, 0x1FFF}, {0x3040, 0xFFEF},
+      out->insert(out->end(), {{'a', 'z'},
+                               {'A', 'Z'},
+                               {0xAA, 0xAA},
+                               {0xB5, 0xB5},
+                               {0xBA, 0xBA},
+                               {0xC0, 0xD6},
+                               {0xD8, 0xF6},
+                               {0xF8, 0x1FFF},
+                               {0x3040, 0xFFEF},
                                {0x10000, 0x10FFFF}});
       break;
     case 'N':
       out->insert(out->end(), {{'0', '9'}, {0x660, 0x669}, {0xFF10, 0xFF19}});
       break;
     case 'Z':
-      out->insert(out->end(), {{' ', ' '}, {0xA0, 0xA0}, {0x2000, 0x200A}, {0x2028, 0x2029},
-                               {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000}});
+      out->insert(out->end(), {{' ', ' '},
+                               {0xA0, 0xA0},
+                               {0x2000, 0x200A},
+                               {0x2028, 0x2029},
+                               {0x202F, 0x202F},
+                               {0x205F, 0x205F},
+                               {0x3000, 0x3000}});
       break;
     default:
       break;
@@ -134,10 +146,18 @@ bool ParseClassAtom(std::string_view p, size_t* i, char32_t* cp, std::vector<Ran
       special->insert(special->end(), {{' ', ' '}, {'\t', '\r'}});
       *cp = 0xFFFFFFFF;
       return true;
-    case 't': *cp = '\t'; return true;
-    case 'n': *cp = '\n'; return true;
-    case 'r': *cp = '\r'; return true;
-    default: *cp = static_cast<unsigned char>(e); return true;
+    case 't':
+      *cp = '\t';
+      return true;
+    case 'n':
+      *cp = '\n';
+      return true;
+    case 'r':
+      *cp = '\r';
+      return true;
+    default:
+      *cp = static_cast<unsigned char>(e);
+      return true;
   }
 }
 

@@ -32,8 +32,7 @@ TEST(Pattern, UnicodeCategoriesInTagKeys) {
 }
 
 TEST(Pattern, LongDocumentsDoNotRecurse) {
-  const PatternMatcher& m =
-      MatcherFor("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+  const PatternMatcher& m = MatcherFor("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
   std::string doc(200000, 'x');
   EXPECT_TRUE(m.Matches(doc));
   doc[100000] = '\x01';

@@ -42,9 +42,9 @@ class Validator {
   }
   Status Result() const {
     if (errors_.empty()) return OkStatus();
-    std::string msg = std::to_string(errors_.size()) +
-                      (errors_.size() == 1 ? " validation error detected: "
-                                           : " validation errors detected: ");
+    std::string msg =
+        std::to_string(errors_.size()) +
+        (errors_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
     for (size_t i = 0; i < errors_.size(); ++i) {
       if (i > 0) msg += "; ";
       msg += errors_[i];
@@ -145,7 +145,7 @@ StatusOr<Value> DecodeScalar(const Shape& shape, const std::string& raw, const s
 
 // Children "1", "2", ... of a list or map node, in numeric order.
 StatusOr<std::vector<const ParamNode*>> IndexedChildren(const ParamNode& node,
-                                                         const std::string& path) {
+                                                        const std::string& path) {
   std::map<int64_t, const ParamNode*> by_index;
   for (const auto& [k, child] : node.children) {
     int64_t idx = 0;
@@ -168,13 +168,15 @@ StatusOr<Value> DecodeNode(const Shape& shape, const ParamNode& node, const std:
       Value obj = Value::object();
       for (const Member& m : shape.members) {
         auto it = node.children.find(m.WireName());
-        std::string child_path = path.empty() ? LowerFirst(m.name) : path + "." + LowerFirst(m.name);
+        std::string child_path =
+            path.empty() ? LowerFirst(m.name) : path + "." + LowerFirst(m.name);
         if (it == node.children.end()) continue;
         SIGIL_ASSIGN_OR_RETURN(Value child, DecodeNode(*m.shape, it->second, child_path, v));
         obj[m.name] = std::move(child);
       }
       for (const std::string& req : shape.required) {
-        if (!obj.contains(req)) v->AddNull(path.empty() ? LowerFirst(req) : path + "." + LowerFirst(req));
+        if (!obj.contains(req))
+          v->AddNull(path.empty() ? LowerFirst(req) : path + "." + LowerFirst(req));
       }
       return obj;
     }
@@ -182,8 +184,8 @@ StatusOr<Value> DecodeNode(const Shape& shape, const ParamNode& node, const std:
       Value arr = Value::array();
       // "Tags=" (empty) is how an empty list is sent.
       const ParamNode* items = &node;
-      std::string element_name = shape.member.location_name.empty() ? "member"
-                                                                     : shape.member.location_name;
+      std::string element_name =
+          shape.member.location_name.empty() ? "member" : shape.member.location_name;
       if (!shape.flattened) {
         auto it = node.children.find(element_name);
         if (it == node.children.end()) {
@@ -195,8 +197,8 @@ StatusOr<Value> DecodeNode(const Shape& shape, const ParamNode& node, const std:
       SIGIL_ASSIGN_OR_RETURN(auto children, IndexedChildren(*items, path));
       for (size_t i = 0; i < children.size(); ++i) {
         std::string child_path = path + "." + std::to_string(i + 1) + ".member";
-        SIGIL_ASSIGN_OR_RETURN(Value child, DecodeNode(*shape.member.shape, *children[i],
-                                                       child_path, v));
+        SIGIL_ASSIGN_OR_RETURN(Value child,
+                               DecodeNode(*shape.member.shape, *children[i], child_path, v));
         arr.push_back(std::move(child));
       }
       CheckLength(path, shape, "[...]", static_cast<int64_t>(arr.size()), v);
@@ -236,7 +238,6 @@ StatusOr<Value> DecodeNode(const Shape& shape, const ParamNode& node, const std:
   }
 }
 
-
 void AppendScalar(const Shape& shape, const Value& value, std::string* out) {
   switch (shape.type) {
     case ShapeType::kBoolean:
@@ -267,8 +268,8 @@ Status AppendElement(const std::string& name, const Shape& shape, const Value& v
                      bool member_flattened, std::string* out) {
   if (shape.type == ShapeType::kList) {
     if (!value.is_array()) return InternalError("output " + name + " must be a list");
-    const std::string element = shape.member.location_name.empty() ? "member"
-                                                                  : shape.member.location_name;
+    const std::string element =
+        shape.member.location_name.empty() ? "member" : shape.member.location_name;
     bool flat = shape.flattened || member_flattened;
     if (!flat) *out += "<" + name + ">";
     for (const Value& item : value) {
@@ -282,9 +283,10 @@ Status AppendElement(const std::string& name, const Shape& shape, const Value& v
     if (!value.is_object()) return InternalError("output " + name + " must be a map");
     *out += "<" + name + ">";
     for (const auto& [k, v] : value.items()) {
-      *out += "<entry><" + shape.key.WireName() + ">" + XmlEscape(k) + "</" +
-              shape.key.WireName() + ">";
-      SIGIL_RETURN_IF_ERROR(AppendElement(shape.value.WireName(), *shape.value.shape, v, false, out));
+      *out += "<entry><" + shape.key.WireName() + ">" + XmlEscape(k) + "</" + shape.key.WireName() +
+              ">";
+      SIGIL_RETURN_IF_ERROR(
+          AppendElement(shape.value.WireName(), *shape.value.shape, v, false, out));
       *out += "</entry>";
     }
     *out += "</" + name + ">";
@@ -322,13 +324,26 @@ std::string XmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\r': out += "&#xD;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\r':
+        out += "&#xD;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -369,12 +384,18 @@ StatusOr<std::string> EncodeQueryResponse(const ServiceModel& model, const Opera
 std::string AwsCodeFor(const Status& status) {
   if (!status.aws_code().empty()) return status.aws_code();
   switch (status.code()) {
-    case StatusCode::kInvalidArgument: return "InvalidParameterValue";
-    case StatusCode::kUnauthenticated: return "InvalidClientTokenId";
-    case StatusCode::kPermissionDenied: return "AccessDenied";
-    case StatusCode::kUnavailable: return "ServiceUnavailable";
-    case StatusCode::kUnimplemented: return "NotImplemented";
-    default: return "InternalFailure";
+    case StatusCode::kInvalidArgument:
+      return "InvalidParameterValue";
+    case StatusCode::kUnauthenticated:
+      return "InvalidClientTokenId";
+    case StatusCode::kPermissionDenied:
+      return "AccessDenied";
+    case StatusCode::kUnavailable:
+      return "ServiceUnavailable";
+    case StatusCode::kUnimplemented:
+      return "NotImplemented";
+    default:
+      return "InternalFailure";
   }
 }
 
@@ -385,12 +406,11 @@ std::string EncodeQueryError(std::string_view xml_namespace, const Status& error
   const std::string message = server_fault && error.aws_code().empty()
                                   ? std::string("An internal error occurred.")
                                   : error.message();
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"" +
-                    std::string(xml_namespace) + "\"><Error><Type>" +
-                    (server_fault ? "Receiver" : "Sender") + "</Type><Code>" +
-                    XmlEscape(AwsCodeFor(error)) + "</Code><Message>" + XmlEscape(message) +
-                    "</Message></Error><RequestId>" + XmlEscape(request_id) +
-                    "</RequestId></ErrorResponse>\n";
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"" +
+      std::string(xml_namespace) + "\"><Error><Type>" + (server_fault ? "Receiver" : "Sender") +
+      "</Type><Code>" + XmlEscape(AwsCodeFor(error)) + "</Code><Message>" + XmlEscape(message) +
+      "</Message></Error><RequestId>" + XmlEscape(request_id) + "</RequestId></ErrorResponse>\n";
   return out;
 }
 

@@ -17,15 +17,14 @@ std::vector<QueryParam> Params(std::initializer_list<std::pair<const char*, cons
 const Operation& Op(const char* name) { return *IamModel().FindOperation(name); }
 
 TEST(DecodeQueryInput, CreateUserWithTagsAndPath) {
-  auto in = DecodeQueryInput(Op("CreateUser").input,
-                             Params({{"Action", "CreateUser"},
-                                     {"Version", "2010-05-08"},
-                                     {"UserName", "automation_user"},
-                                     {"Path", "/ops/"},
-                                     {"Tags.member.2.Key", "team"},
-                                     {"Tags.member.2.Value", "blue"},
-                                     {"Tags.member.1.Key", "env"},
-                                     {"Tags.member.1.Value", "dev"}}));
+  auto in = DecodeQueryInput(Op("CreateUser").input, Params({{"Action", "CreateUser"},
+                                                             {"Version", "2010-05-08"},
+                                                             {"UserName", "automation_user"},
+                                                             {"Path", "/ops/"},
+                                                             {"Tags.member.2.Key", "team"},
+                                                             {"Tags.member.2.Value", "blue"},
+                                                             {"Tags.member.1.Key", "env"},
+                                                             {"Tags.member.1.Value", "dev"}}));
   ASSERT_TRUE(in.ok()) << in.status().ToString();
   EXPECT_EQ((*in)["UserName"], "automation_user");
   EXPECT_EQ((*in)["Path"], "/ops/");
@@ -99,7 +98,8 @@ TEST(DecodeQueryInput, EmptyListAndUntagKeys) {
 
 TEST(EncodeQueryResponse, GetCallerIdentityShape) {
   const ServiceModel& sts = StsModel();
-  Value out = {{"UserId", "AIDAEXAMPLE"}, {"Account", "123456789012"},
+  Value out = {{"UserId", "AIDAEXAMPLE"},
+               {"Account", "123456789012"},
                {"Arn", "arn:aws:iam::123456789012:user/a&b"}};
   auto xml = EncodeQueryResponse(sts, *sts.FindOperation("GetCallerIdentity"), out, "req-1");
   ASSERT_TRUE(xml.ok());
@@ -113,8 +113,11 @@ TEST(EncodeQueryResponse, GetCallerIdentityShape) {
 }
 
 TEST(EncodeQueryResponse, ListsTimestampsAndBooleans) {
-  Value user = {{"Path", "/"}, {"UserName", "u"}, {"UserId", "AIDA1"},
-                {"Arn", "arn:aws:iam::1:user/u"}, {"CreateDate", int64_t{1440938160000}}};
+  Value user = {{"Path", "/"},
+                {"UserName", "u"},
+                {"UserId", "AIDA1"},
+                {"Arn", "arn:aws:iam::1:user/u"},
+                {"CreateDate", int64_t{1440938160000}}};
   Value out = {{"Users", Value::array({user})}, {"IsTruncated", false}};
   auto xml = EncodeQueryResponse(IamModel(), Op("ListUsers"), out, "r");
   ASSERT_TRUE(xml.ok()) << xml.status().ToString();
@@ -125,7 +128,8 @@ TEST(EncodeQueryResponse, ListsTimestampsAndBooleans) {
 }
 
 TEST(EncodeQueryResponse, UnknownOutputMemberIsABug) {
-  auto xml = EncodeQueryResponse(IamModel(), Op("ListUsers"), Value{{"Userz", Value::array()}}, "r");
+  auto xml =
+      EncodeQueryResponse(IamModel(), Op("ListUsers"), Value{{"Userz", Value::array()}}, "r");
   ASSERT_FALSE(xml.ok());
   EXPECT_EQ(xml.status().code(), StatusCode::kInternal);
 }
@@ -139,7 +143,8 @@ TEST(EncodeQueryResponse, OperationWithoutOutput) {
 
 TEST(EncodeQueryError, SenderAndReceiver) {
   std::string xml = EncodeQueryError(
-      "ns", AwsError(StatusCode::kNotFound, "NoSuchEntity", "The user with name x cannot be found."),
+      "ns",
+      AwsError(StatusCode::kNotFound, "NoSuchEntity", "The user with name x cannot be found."),
       "rid");
   EXPECT_EQ(xml,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"ns\"><Error>"

@@ -16,11 +16,16 @@ using json = nlohmann::ordered_json;
 
 StatusOr<ShapeType> ParseType(const std::string& t) {
   static const std::map<std::string, ShapeType, std::less<>> kTypes = {
-      {"structure", ShapeType::kStructure}, {"list", ShapeType::kList},
-      {"map", ShapeType::kMap},             {"string", ShapeType::kString},
-      {"integer", ShapeType::kInteger},     {"long", ShapeType::kLong},
-      {"boolean", ShapeType::kBoolean},     {"timestamp", ShapeType::kTimestamp},
-      {"blob", ShapeType::kBlob},           {"double", ShapeType::kDouble},
+      {"structure", ShapeType::kStructure},
+      {"list", ShapeType::kList},
+      {"map", ShapeType::kMap},
+      {"string", ShapeType::kString},
+      {"integer", ShapeType::kInteger},
+      {"long", ShapeType::kLong},
+      {"boolean", ShapeType::kBoolean},
+      {"timestamp", ShapeType::kTimestamp},
+      {"blob", ShapeType::kBlob},
+      {"double", ShapeType::kDouble},
       {"float", ShapeType::kFloat}};
   auto it = kTypes.find(t);
   if (it == kTypes.end()) return InternalError("unknown shape type " + t);
@@ -73,10 +78,12 @@ StatusOr<std::unique_ptr<ServiceModel>> ServiceModel::Load(std::string_view text
         shape.members.push_back(std::move(m));
       }
     }
-    if (body.contains("required")) shape.required = body["required"].get<std::vector<std::string>>();
+    if (body.contains("required"))
+      shape.required = body["required"].get<std::vector<std::string>>();
     if (body.contains("member")) SIGIL_RETURN_IF_ERROR(resolve(body["member"], &shape.member, ""));
     if (body.contains("key")) SIGIL_RETURN_IF_ERROR(resolve(body["key"], &shape.key, "key"));
-    if (body.contains("value")) SIGIL_RETURN_IF_ERROR(resolve(body["value"], &shape.value, "value"));
+    if (body.contains("value"))
+      SIGIL_RETURN_IF_ERROR(resolve(body["value"], &shape.value, "value"));
     shape.flattened = body.value("flattened", false);
     if (body.contains("min")) shape.min = body["min"].get<int64_t>();
     if (body.contains("max")) shape.max = body["max"].get<int64_t>();

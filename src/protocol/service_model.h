@@ -18,7 +18,7 @@ namespace sigil::protocol {
 struct Shape;
 
 struct Member {
-  std::string name;           // the member name in the model, e.g. "UserName"
+  std::string name;  // the member name in the model, e.g. "UserName"
   const Shape* shape = nullptr;
   std::string location_name;  // wire name override (locationName), if any
   std::string query_name;     // EC2 query wire name override (queryName), if any
@@ -26,8 +26,19 @@ struct Member {
   const std::string& WireName() const { return location_name.empty() ? name : location_name; }
 };
 
-enum class ShapeType { kStructure, kList, kMap, kString, kInteger, kLong, kBoolean, kTimestamp,
-                       kBlob, kDouble, kFloat };
+enum class ShapeType {
+  kStructure,
+  kList,
+  kMap,
+  kString,
+  kInteger,
+  kLong,
+  kBoolean,
+  kTimestamp,
+  kBlob,
+  kDouble,
+  kFloat
+};
 
 struct Shape {
   std::string name;

@@ -53,8 +53,11 @@ std::string RootCredentialsFile(const std::string& account_id, const std::string
          ". Keep this file private (mode 0600).\n"
          "# Use them to create IAM users, then stop using root (AWS's advice holds here too).\n"
          "[default]\n"
-         "aws_access_key_id = " + key_id + "\n"
-         "aws_secret_access_key = " + secret + "\n";
+         "aws_access_key_id = " +
+         key_id +
+         "\n"
+         "aws_secret_access_key = " +
+         secret + "\n";
 }
 
 StatusOr<RootAccount> EnsureRootAccount(IdentityService& identity,
@@ -83,8 +86,8 @@ StatusOr<RootAccount> EnsureRootAccount(IdentityService& identity,
         " is missing and the root user already has two access keys; restore the file");
   }
   SIGIL_ASSIGN_OR_RETURN(NewAccessKey key, identity.CreateAccessKey(result.account_id, ""));
-  std::string text = RootCredentialsFile(result.account_id, key.key.access_key_id,
-                                         key.secret_access_key);
+  std::string text =
+      RootCredentialsFile(result.account_id, key.key.access_key_id, key.secret_access_key);
   Status written = WriteFileAtomically(credentials_path, text, 0600);
   SecureWipe(text);
   SecureWipe(key.secret_access_key);

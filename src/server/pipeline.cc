@@ -76,7 +76,8 @@ StatusOr<QueryCall> Route(const http::Request& request, const auth::ClaimsOrErro
   }
 
   std::string signed_service;
-  if (const auto* c = std::get_if<auth::SignatureClaims>(&claims)) signed_service = c->scope.service;
+  if (const auto* c = std::get_if<auth::SignatureClaims>(&claims))
+    signed_service = c->scope.service;
   std::string host = AsciiLower(request.FindHeader("Host").value_or(""));
   if (signed_service == "sts" || (signed_service.empty() && StartsWith(host, "sts."))) {
     call.service = &deps.sts;
@@ -111,7 +112,8 @@ http::Response RunStages(const http::Request& request, const PipelineDeps& deps,
 
   // 1. Route.
   StatusOr<QueryCall> call = Route(request, claims, deps);
-  if (!call.ok()) return QueryError(deps.iam.model().xml_namespace(), call.status(), request_id, outcome);
+  if (!call.ok())
+    return QueryError(deps.iam.model().xml_namespace(), call.status(), request_id, outcome);
   const api::QueryService& service = *call->service;
   const std::string& ns = service.model().xml_namespace();
   outcome->service = service.signing_name();
@@ -170,17 +172,19 @@ http::Admission AdmitRequest(const http::Request& head, const PipelineDeps& deps
   // bodies are cut off by the HTTP layer at the same limit while they stream.)
   auto length = head.FindHeader("Content-Length");
   uint64_t declared = 0;
-  if (length && std::from_chars(length->data(), length->data() + length->size(), declared).ec ==
-                    std::errc() &&
+  if (length &&
+      std::from_chars(length->data(), length->data() + length->size(), declared).ec ==
+          std::errc() &&
       declared > deps.max_body_bytes) {
     const std::string request_id = NewRequestId();
     Outcome outcome;
-    Status too_large = AwsError(StatusCode::kResourceExhausted, "RequestEntityTooLarge",
-                                "Request body of " + std::to_string(declared) +
-                                    " bytes exceeds the limit of " +
-                                    std::to_string(deps.max_body_bytes) + " bytes.")
-                           .WithHttpStatus(413);
-    http::Response r = QueryError(deps.iam.model().xml_namespace(), too_large, request_id, &outcome);
+    Status too_large =
+        AwsError(StatusCode::kResourceExhausted, "RequestEntityTooLarge",
+                 "Request body of " + std::to_string(declared) + " bytes exceeds the limit of " +
+                     std::to_string(deps.max_body_bytes) + " bytes.")
+            .WithHttpStatus(413);
+    http::Response r =
+        QueryError(deps.iam.model().xml_namespace(), too_large, request_id, &outcome);
     r.SetHeader("x-amzn-RequestId", request_id);
     deps.log.Write(RequestLogEntry{request_id, head.remote_address, head.method, "", "", "", "",
                                    r.status, outcome.error_code, "", std::chrono::microseconds(0)});
@@ -195,11 +199,12 @@ http::Response HandleRequest(const http::Request& request, const PipelineDeps& d
   Outcome outcome;
   http::Response response = RunStages(request, deps, request_id, &outcome);
   response.SetHeader("x-amzn-RequestId", request_id);
-  deps.log.Write(RequestLogEntry{
-      request_id, request.remote_address, request.method, outcome.service, outcome.action,
-      outcome.caller_arn, outcome.access_key_id, response.status, outcome.error_code, outcome.detail,
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                            started)});
+  deps.log.Write(RequestLogEntry{request_id, request.remote_address, request.method,
+                                 outcome.service, outcome.action, outcome.caller_arn,
+                                 outcome.access_key_id, response.status, outcome.error_code,
+                                 outcome.detail,
+                                 std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - started)});
   return response;
 }
 

@@ -23,8 +23,8 @@ class PipelineTest : public ::testing::Test {
     char tmpl[] = "/tmp/sigil_pipeline_XXXXXX";
     std::string dir = mkdtemp(tmpl);
     store_ = std::move(SqliteMetadataStore::Open(dir + "/sigil.db")).value();
-    identity_ = std::make_unique<IdentityService>(
-        *store_, *SecretBox::Create(std::string(32, 'm')), random_, clock_);
+    identity_ = std::make_unique<IdentityService>(*store_, *SecretBox::Create(std::string(32, 'm')),
+                                                  random_, clock_);
     ASSERT_TRUE(identity_->Load().ok());
     account_ = identity_->CreateAccount("test")->account_id;
     auto root = identity_->CreateAccessKey(account_, "");
@@ -65,7 +65,8 @@ class PipelineTest : public ::testing::Test {
     r.headers.push_back({"Authorization", "AWS4-HMAC-SHA256 Credential=" + key + "/" +
                                               scope.ScopeString() +
                                               ", SignedHeaders=content-type;host;x-amz-date, "
-                                              "Signature=" + sig});
+                                              "Signature=" +
+                                              sig});
     return r;
   }
   http::Request AsRoot(const std::string& service, const std::string& body) {
@@ -142,9 +143,8 @@ TEST_F(PipelineTest, AuthenticationFailures) {
   EXPECT_EQ(unknown.status, 403);
   EXPECT_THAT(unknown.body, HasSubstr("<Code>InvalidClientTokenId</Code>"));
 
-  http::Response skewed =
-      Run(Signed("sts", "Action=GetCallerIdentity&Version=2011-06-15", root_id_, root_secret_,
-                 clock_.Now() - std::chrono::minutes(16)));
+  http::Response skewed = Run(Signed("sts", "Action=GetCallerIdentity&Version=2011-06-15", root_id_,
+                                     root_secret_, clock_.Now() - std::chrono::minutes(16)));
   EXPECT_EQ(skewed.status, 403);
   EXPECT_THAT(skewed.body, HasSubstr("<Message>Signature expired: "));
 
@@ -167,9 +167,12 @@ TEST_F(PipelineTest, AuthenticationFailures) {
 
 TEST_F(PipelineTest, InactiveKeyStopsWorkingOnTheNextRequest) {
   ASSERT_EQ(Run(AsRoot("iam", "Action=CreateUser&Version=2010-05-08&UserName=u")).status, 200);
-  auto key = identity_->CreateAccessKey(account_, identity_->Current()->FindUser(account_, "u")->user_id);
+  auto key =
+      identity_->CreateAccessKey(account_, identity_->Current()->FindUser(account_, "u")->user_id);
   const std::string body = "Action=GetCallerIdentity&Version=2011-06-15";
-  EXPECT_EQ(Run(Signed("sts", body, key->key.access_key_id, key->secret_access_key, clock_.Now())).status, 200);
+  EXPECT_EQ(
+      Run(Signed("sts", body, key->key.access_key_id, key->secret_access_key, clock_.Now())).status,
+      200);
   ASSERT_EQ(Run(AsRoot("iam", "Action=UpdateAccessKey&Version=2010-05-08&UserName=u&AccessKeyId=" +
                                   key->key.access_key_id + "&Status=Inactive"))
                 .status,
@@ -214,8 +217,8 @@ TEST_F(PipelineTest, ListUsersPaginates) {
   EXPECT_THAT(page1.body, HasSubstr("<IsTruncated>true</IsTruncated>"));
   size_t b = page1.body.find("<Marker>") + 8;
   std::string marker = page1.body.substr(b, page1.body.find("</Marker>") - b);
-  http::Response page2 = Run(AsRoot(
-      "iam", "Action=ListUsers&Version=2010-05-08&MaxItems=3&Marker=" + UriEncode(marker)));
+  http::Response page2 = Run(
+      AsRoot("iam", "Action=ListUsers&Version=2010-05-08&MaxItems=3&Marker=" + UriEncode(marker)));
   EXPECT_THAT(page2.body, HasSubstr("<UserName>dave</UserName>"));
   EXPECT_THAT(page2.body, HasSubstr("<IsTruncated>false</IsTruncated>"));
   http::Response none =
