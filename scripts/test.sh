@@ -23,6 +23,8 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build/asan -j "$jobs" --output-on-failure -L unit -LE "$exclude"
 
 echo "== fuzz targets (brief)"
-scripts/build.sh build/fuzz -DCMAKE_BUILD_TYPE=Debug -DSIGIL_FUZZ=ON -DSIGIL_BENCH=OFF \
-  -DCMAKE_CXX_COMPILER=clang++
+# The fuzz project builds only the parsers' libraries: clang 14 cannot compile Beast's coroutines
+# with sanitizers, and the fuzzers do not need the server.
+cmake -S fuzz -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+ninja -C build/fuzz
 ctest --test-dir build/fuzz --output-on-failure -L fuzz -LE "$exclude"
