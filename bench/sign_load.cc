@@ -105,8 +105,7 @@ class RequestSigner {
         {"Content-Type", std::string(kContentType)},
         {"X-Amz-Date", amz_date},
     };
-    static const std::vector<std::string> kSignedHeaders = {"content-type", "host",
-                                                            "x-amz-date"};
+    static const std::vector<std::string> kSignedHeaders = {"content-type", "host", "x-amz-date"};
     const std::string payload_hash = Sha256Hex(kBody);
     auth::CanonicalRequestInput input;
     input.method = "POST";
@@ -179,8 +178,8 @@ StatusOr<ParsedResponse> ParseResponse(std::string_view buf) {
     while (true) {
       const size_t line_end = buf.find("\r\n", pos);
       if (line_end == std::string_view::npos) return r;
-      const size_t size = std::strtoull(std::string(buf.substr(pos, line_end - pos)).c_str(),
-                                        nullptr, 16);
+      const size_t size =
+          std::strtoull(std::string(buf.substr(pos, line_end - pos)).c_str(), nullptr, 16);
       pos = line_end + 2;
       if (size == 0) {
         // No trailers expected: the last chunk is followed by an empty line.
@@ -259,8 +258,8 @@ class LoadGenerator {
       const int64_t now = MonotonicNanos();
       if (now >= measure_end_) break;
       const int timeout_ms = static_cast<int>((measure_end_ - now) / 1000000) + 1;
-      const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
-                               timeout_ms);
+      const int n =
+          epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout_ms);
       if (n < 0) {
         if (errno == EINTR) continue;
         return ErrnoError("epoll_wait");
@@ -323,8 +322,8 @@ class LoadGenerator {
   Status Flush(size_t index) {
     Connection& c = connections_[index];
     while (c.out_offset < c.out.size()) {
-      const ssize_t n = send(c.fd, c.out.data() + c.out_offset, c.out.size() - c.out_offset,
-                             MSG_NOSIGNAL);
+      const ssize_t n =
+          send(c.fd, c.out.data() + c.out_offset, c.out.size() - c.out_offset, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return SetWriteInterest(index, true);
         if (errno == EINTR) continue;
@@ -386,9 +385,10 @@ class LoadGenerator {
       }
     } else if (done < measure_start_) {
       ++results_.warmup_requests;
-      if (!good) return InvalidArgumentError("warm-up request failed: HTTP " +
-                                             std::to_string(parsed->status) + ": " +
-                                             parsed->body.substr(0, 400));
+      if (!good)
+        return InvalidArgumentError("warm-up request failed: HTTP " +
+                                    std::to_string(parsed->status) + ": " +
+                                    parsed->body.substr(0, 400));
     }
     c.in.erase(0, parsed->consumed);
     if (parsed->close || peer_closed) {

@@ -31,10 +31,14 @@ struct CallContext {
 };
 
 // The authorization question an operation poses: may the principal perform `action` on
-// `resource`? (Issue 3 adds condition keys.)
+// `resource`, given the request-specific condition keys? (Keys every request has, such as
+// aws:SourceIp or aws:PrincipalArn, are added by the pipeline.)
 struct AuthzRequest {
   std::string action;    // "iam:CreateUser"
   std::string resource;  // "arn:aws:iam::123456789012:user/ops/alice" or "*"
+  // Operation-specific keys, e.g. {"iam:PolicyARN", {...}}, {"aws:RequestTag/team", {"blue"}},
+  // {"aws:TagKeys", {"team"}}, {"iam:ResourceTag/team", {"blue"}}.
+  std::map<std::string, std::vector<std::string>> condition_keys;
 };
 
 using Handler = std::function<StatusOr<Value>(const CallContext&, const Value& input)>;

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "http/server.h"
+#include "iam/aws_managed_policies.h"
 #include "iam/iam_service.h"
 #include "identity/identity_service.h"
 #include "identity/key_usage_tracker.h"
@@ -61,6 +62,10 @@ void AddServerFlags(CLI::App* cmd, ServerFlags* f) {
                   "File holding the master key that seals secrets (default DATA_DIR/master.key); "
                   "or give the key itself, base64, in SIGIL_MASTER_KEY")
       ->envname("SIGIL_MASTER_KEY_FILE");
+  cmd->add_option("--trusted-proxies", f->trusted_proxies,
+                  "Comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For is "
+                  "believed for aws:SourceIp (default: none; the TCP peer is the source)")
+      ->envname("SIGIL_TRUSTED_PROXIES");
   cmd->add_flag("--access-log,!--no-access-log", f->access_log,
                 "One JSON line per request on stderr (never secrets)")
       ->envname("SIGIL_ACCESS_LOG")
@@ -125,7 +130,13 @@ int RunServer(const ServerFlags& flags) {
   auto store = SqliteMetadataStore::Open(paths->database);
   if (!store.ok()) return Fail("database " + paths->database, store.status());
 
-  IdentityService identity(**store, std::move(box).value(), random, clock);
+  auto source_ip = server::ParseTrustedProxies(flags.trusted_proxies);
+  if (!source_ip.ok()) return Fail("--trusted-proxies", source_ip.status());
+  IdentityService identity(**store, std::move(box).value(), random, clock,
+                           [](std::string_view arn) -> std::string_view {
+                             const iam::AwsManagedPolicy* p = iam::FindAwsManagedPolicy(arn);
+                             return p == nullptr ? std::string_view() : p->document;
+                           });
   if (Status s = identity.Load(); !s.ok()) return Fail("loading identities", s);
   auto root = server::EnsureRootAccount(identity, paths->root_credentials);
   if (!root.ok()) return Fail("root account", root.status());
@@ -144,6 +155,7 @@ int RunServer(const ServerFlags& flags) {
       signing_keys,
       log,
       server::AuthenticateOptions{std::chrono::seconds(flags.max_skew_seconds)},
+      *source_ip,
       flags.max_body_bytes};
   server::PipelineHandler handler(deps);
 

@@ -18,6 +18,7 @@ struct ServerFlags {
   int idle_timeout_seconds = 60;
   int request_timeout_seconds = 300;
   std::string master_key_file;
+  std::string trusted_proxies;
   bool access_log = true;
 };
 

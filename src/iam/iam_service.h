@@ -16,6 +16,15 @@ namespace sigil::iam {
 inline constexpr int kMaxUsersPerAccount = 5000;
 inline constexpr int kMaxAccessKeysPerUser = 2;
 inline constexpr int kMaxTagsPerUser = 50;
+inline constexpr int kMaxGroupsPerAccount = 300;
+inline constexpr int kMaxGroupsPerUser = 10;
+// Managed policies attached to one user, group or role.
+inline constexpr int kMaxAttachedPolicies = 10;
+inline constexpr int kMaxRolesPerAccount = 1000;
+inline constexpr int kMaxTagsPerRole = 50;
+inline constexpr int kMaxManagedPoliciesPerAccount = 1500;  // customer managed
+inline constexpr int kMaxVersionsPerPolicy = 5;
+inline constexpr int kMaxTagsPerPolicy = 50;
 
 std::unique_ptr<api::QueryService> MakeIamService(IdentityService& identity,
                                                   const KeyUsageTracker& usage);

@@ -9,8 +9,12 @@ constexpr std::string_view kDigits = "0123456789";
 }  // namespace
 
 IdentityService::IdentityService(MetadataStore& store, SecretBox box, RandomSource& random,
-                                 const Clock& clock)
-    : store_(store), box_(std::move(box)), random_(random), clock_(clock) {}
+                                 const Clock& clock, AwsManagedPolicyText aws_managed)
+    : store_(store),
+      box_(std::move(box)),
+      random_(random),
+      clock_(clock),
+      aws_managed_(std::move(aws_managed)) {}
 
 Status IdentityService::Load() {
   std::lock_guard<std::mutex> lock(write_mu_);
@@ -19,8 +23,10 @@ Status IdentityService::Load() {
 
 Status IdentityService::Republish() {
   SIGIL_ASSIGN_OR_RETURN(IdentityData data, store_.LoadIdentity());
-  SIGIL_ASSIGN_OR_RETURN(auto snapshot, IdentitySnapshot::Build(std::move(data), box_));
+  SIGIL_ASSIGN_OR_RETURN(auto snapshot, IdentitySnapshot::Build(std::move(data), box_,
+                                                                aws_managed_, compile_cache_));
   snapshot_.store(std::move(snapshot));
+  compile_cache_.Prune();  // the previous snapshot may still be in use; Prune keeps what is shared
   return OkStatus();
 }
 
@@ -34,6 +40,22 @@ std::string IdentityService::NewUserId() {
 std::string IdentityService::NewAccessKeyId() {
   return "AKIA" + RandomString(random_, kBase32Upper, 16);
 }
+std::string IdentityService::NewGroupId() {
+  return "AGPA" + RandomString(random_, kBase32Upper, 17);
+}
+std::string IdentityService::NewPolicyId() {
+  return "ANPA" + RandomString(random_, kBase32Upper, 17);
+}
+std::string IdentityService::NewRoleId() {
+  return "AROA" + RandomString(random_, kBase32Upper, 17);
+}
+
+template <typename Write>
+Status IdentityService::Commit(Write write) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  SIGIL_RETURN_IF_ERROR(write());
+  return Republish();
+}
 
 StatusOr<Account> IdentityService::CreateAccount(const std::string& name) {
   std::lock_guard<std::mutex> lock(write_mu_);
@@ -44,9 +66,14 @@ StatusOr<Account> IdentityService::CreateAccount(const std::string& name) {
 }
 
 StatusOr<User> IdentityService::CreateUser(const std::string& account_id, const std::string& name,
-                                           const std::string& path, const std::vector<Tag>& tags) {
+                                           const std::string& path, const std::vector<Tag>& tags,
+                                           size_t max_users,
+                                           const std::string& permissions_boundary_arn) {
   std::lock_guard<std::mutex> lock(write_mu_);
-  User user{account_id, NewUserId(), name, path, clock_.Now(), tags};
+  if (Current()->Users(account_id).size() >= max_users) {
+    return Status(StatusCode::kResourceExhausted, "users per account");
+  }
+  User user{account_id, NewUserId(), name, path, clock_.Now(), tags, permissions_boundary_arn};
   SIGIL_RETURN_IF_ERROR(store_.CreateUser(user));
   SIGIL_RETURN_IF_ERROR(Republish());
   return user;
@@ -74,8 +101,12 @@ Status IdentityService::SetUserTags(const std::string& account_id, const std::st
 }
 
 StatusOr<NewAccessKey> IdentityService::CreateAccessKey(const std::string& account_id,
-                                                        const std::string& user_id) {
+                                                        const std::string& user_id,
+                                                        size_t max_keys) {
   std::lock_guard<std::mutex> lock(write_mu_);
+  if (Current()->Keys(account_id, user_id).size() >= max_keys) {
+    return Status(StatusCode::kResourceExhausted, "access keys per user");
+  }
   NewAccessKey created;
   created.secret_access_key = RandomString(random_, kSecretAlphabet, 40);
   AccessKey& key = created.key;
@@ -101,6 +132,153 @@ Status IdentityService::DeleteAccessKey(const std::string& access_key_id) {
   std::lock_guard<std::mutex> lock(write_mu_);
   SIGIL_RETURN_IF_ERROR(store_.DeleteAccessKey(access_key_id));
   return Republish();
+}
+
+}  // namespace sigil
+
+namespace sigil {
+
+Status IdentityService::SetUserPermissionsBoundary(const std::string& account_id,
+                                                   const std::string& user_id,
+                                                   const std::string& policy_arn) {
+  return Commit([&] { return store_.SetUserPermissionsBoundary(account_id, user_id, policy_arn); });
+}
+
+StatusOr<Group> IdentityService::CreateGroup(const std::string& account_id, const std::string& name,
+                                             const std::string& path, size_t max_groups) {
+  Group group{account_id, NewGroupId(), name, path, clock_.Now()};
+  SIGIL_RETURN_IF_ERROR(Commit([&] {
+    if (Current()->Groups(account_id).size() >= max_groups) {
+      return Status(StatusCode::kResourceExhausted, "groups per account");
+    }
+    return store_.CreateGroup(group);
+  }));
+  return group;
+}
+
+Status IdentityService::UpdateGroup(const std::string& account_id, const std::string& group_id,
+                                    const std::optional<std::string>& new_name,
+                                    const std::optional<std::string>& new_path) {
+  return Commit([&] { return store_.UpdateGroup(account_id, group_id, new_name, new_path); });
+}
+
+Status IdentityService::DeleteGroup(const std::string& account_id, const std::string& group_id) {
+  return Commit([&] { return store_.DeleteGroup(account_id, group_id); });
+}
+
+Status IdentityService::AddUserToGroup(const std::string& account_id, const std::string& group_id,
+                                       const std::string& user_id, size_t max_groups_per_user) {
+  return Commit([&] {
+    std::vector<const Group*> groups = Current()->GroupsOfUser(user_id);
+    bool member = false;
+    for (const Group* g : groups) member = member || g->group_id == group_id;
+    if (!member && groups.size() >= max_groups_per_user) {
+      return Status(StatusCode::kResourceExhausted, "groups per user");
+    }
+    return store_.AddUserToGroup(account_id, group_id, user_id);
+  });
+}
+
+Status IdentityService::RemoveUserFromGroup(const std::string& account_id,
+                                            const std::string& group_id,
+                                            const std::string& user_id) {
+  return Commit([&] { return store_.RemoveUserFromGroup(account_id, group_id, user_id); });
+}
+
+StatusOr<ManagedPolicy> IdentityService::CreateManagedPolicy(
+    const std::string& account_id, const std::string& name, const std::string& path,
+    const std::string& description, const std::string& document, const std::vector<Tag>& tags) {
+  ManagedPolicy policy;
+  policy.account_id = account_id;
+  policy.policy_id = NewPolicyId();
+  policy.name = name;
+  policy.path = path;
+  policy.description = description;
+  policy.default_version_id = "v1";
+  policy.next_version_number = 2;
+  policy.created = policy.updated = clock_.Now();
+  policy.tags = tags;
+  PolicyVersion first{policy.policy_id, "v1", document, policy.created};
+  SIGIL_RETURN_IF_ERROR(Commit([&] { return store_.CreateManagedPolicy(policy, first); }));
+  return policy;
+}
+
+Status IdentityService::DeleteManagedPolicy(const std::string& account_id,
+                                            const std::string& policy_id) {
+  return Commit([&] { return store_.DeleteManagedPolicy(account_id, policy_id); });
+}
+
+StatusOr<PolicyVersion> IdentityService::CreatePolicyVersion(const ManagedPolicy& policy,
+                                                             const std::string& document,
+                                                             bool set_as_default) {
+  PolicyVersion version{policy.policy_id, "v" + std::to_string(policy.next_version_number),
+                        document, clock_.Now()};
+  SIGIL_RETURN_IF_ERROR(Commit([&] {
+    return store_.CreatePolicyVersion(policy.account_id, version, set_as_default, version.created);
+  }));
+  return version;
+}
+
+Status IdentityService::DeletePolicyVersion(const std::string& account_id,
+                                            const std::string& policy_id,
+                                            const std::string& version_id) {
+  return Commit([&] { return store_.DeletePolicyVersion(account_id, policy_id, version_id); });
+}
+
+Status IdentityService::SetDefaultPolicyVersion(const std::string& account_id,
+                                                const std::string& policy_id,
+                                                const std::string& version_id) {
+  return Commit([&] {
+    return store_.SetDefaultPolicyVersion(account_id, policy_id, version_id, clock_.Now());
+  });
+}
+
+Status IdentityService::SetManagedPolicyTags(const std::string& account_id,
+                                             const std::string& policy_id,
+                                             const std::vector<Tag>& tags) {
+  return Commit([&] { return store_.SetManagedPolicyTags(account_id, policy_id, tags); });
+}
+
+Status IdentityService::AttachPolicy(const PolicyAttachment& attachment, size_t max_attached) {
+  return Commit([&] {
+    std::vector<const PolicyAttachment*> attached =
+        Current()->AttachmentsOf(attachment.owner_kind, attachment.owner_id);
+    bool already = false;
+    for (const PolicyAttachment* a : attached) already = already || *a == attachment;
+    if (!already && attached.size() >= max_attached) {
+      return Status(StatusCode::kResourceExhausted, "attached policies");
+    }
+    return store_.AttachPolicy(attachment);
+  });
+}
+
+Status IdentityService::DetachPolicy(const PolicyAttachment& attachment) {
+  return Commit([&] { return store_.DetachPolicy(attachment); });
+}
+
+Status IdentityService::PutInlinePolicy(const InlinePolicy& policy) {
+  return Commit([&] { return store_.PutInlinePolicy(policy); });
+}
+
+Status IdentityService::DeleteInlinePolicy(const std::string& account_id,
+                                           PolicyOwnerKind owner_kind, const std::string& owner_id,
+                                           const std::string& name) {
+  return Commit([&] { return store_.DeleteInlinePolicy(account_id, owner_kind, owner_id, name); });
+}
+
+StatusOr<Role> IdentityService::CreateRole(Role role) {
+  role.role_id = NewRoleId();
+  role.created = clock_.Now();
+  SIGIL_RETURN_IF_ERROR(Commit([&] { return store_.CreateRole(role); }));
+  return role;
+}
+
+Status IdentityService::UpdateRole(const Role& role) {
+  return Commit([&] { return store_.UpdateRole(role); });
+}
+
+Status IdentityService::DeleteRole(const std::string& account_id, const std::string& role_id) {
+  return Commit([&] { return store_.DeleteRole(account_id, role_id); });
 }
 
 }  // namespace sigil

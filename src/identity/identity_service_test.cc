@@ -44,7 +44,7 @@ TEST_F(IdentityServiceTest, WritesAreVisibleInTheNextSnapshot) {
   auto account = identity_->CreateAccount("a");
   ASSERT_TRUE(account.ok());
   auto before = identity_->Current();
-  auto user = identity_->CreateUser(account->account_id, "Alice", "/ops/", {{"team", "blue"}});
+  auto user = identity_->CreateUser(account->account_id, "Alice", "/ops/", {{"team", "blue"}}, 10);
   ASSERT_TRUE(user.ok());
   EXPECT_EQ(before->FindUser(account->account_id, "alice"), nullptr);  // old snapshot unchanged
   auto now = identity_->Current();
@@ -53,7 +53,7 @@ TEST_F(IdentityServiceTest, WritesAreVisibleInTheNextSnapshot) {
   EXPECT_EQ(found->name, "Alice");
   EXPECT_EQ(found->tags, (std::vector<Tag>{{"team", "blue"}}));
 
-  auto key = identity_->CreateAccessKey(account->account_id, user->user_id);
+  auto key = identity_->CreateAccessKey(account->account_id, user->user_id, 2);
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(key->secret_access_key.size(), 40u);
   const KeyEntry* entry = identity_->Current()->FindKey(key->key.access_key_id);
@@ -81,7 +81,7 @@ TEST_F(IdentityServiceTest, WritesAreVisibleInTheNextSnapshot) {
 
 TEST_F(IdentityServiceTest, RootKeysAuthenticateAsRoot) {
   auto account = identity_->CreateAccount("a");
-  auto key = identity_->CreateAccessKey(account->account_id, "");
+  auto key = identity_->CreateAccessKey(account->account_id, "", 2);
   ASSERT_TRUE(key.ok());
   const KeyEntry* entry = identity_->Current()->FindKey(key->key.access_key_id);
   EXPECT_EQ(entry->principal.type, PrincipalType::kRoot);
@@ -91,7 +91,7 @@ TEST_F(IdentityServiceTest, RootKeysAuthenticateAsRoot) {
 
 TEST_F(IdentityServiceTest, WrongMasterKeyRefusesToLoad) {
   auto account = identity_->CreateAccount("a");
-  ASSERT_TRUE(identity_->CreateAccessKey(account->account_id, "").ok());
+  ASSERT_TRUE(identity_->CreateAccessKey(account->account_id, "", 2).ok());
   IdentityService other(*store_, *SecretBox::Create(std::string(32, 'x')), random_, clock_);
   Status s = other.Load();
   EXPECT_EQ(s.code(), StatusCode::kInternal);
@@ -100,7 +100,7 @@ TEST_F(IdentityServiceTest, WrongMasterKeyRefusesToLoad) {
 
 TEST_F(IdentityServiceTest, KeyUsageIsBatchedToTheStore) {
   auto account = identity_->CreateAccount("a");
-  auto key = identity_->CreateAccessKey(account->account_id, "");
+  auto key = identity_->CreateAccessKey(account->account_id, "", 2);
   {
     KeyUsageTracker tracker(*store_, std::chrono::hours(1));
     tracker.Record(key->key.access_key_id, clock_.Now(), "eu-west-1", "iam");
@@ -114,6 +114,46 @@ TEST_F(IdentityServiceTest, KeyUsageIsBatchedToTheStore) {
   ASSERT_EQ(data->key_usage.size(), 1u);
   EXPECT_EQ(data->key_usage[0].service, "iam");
   EXPECT_EQ(data->key_usage[0].last_used, clock_.Now());
+}
+
+TEST_F(IdentityServiceTest, CreateUserStoresItsPermissionsBoundary) {
+  auto account = identity_->CreateAccount("a");
+  const std::string boundary = "arn:aws:iam::aws:policy/PowerUserAccess";
+  auto user = identity_->CreateUser(account->account_id, "bounded", "/", {}, 10, boundary);
+  ASSERT_TRUE(user.ok()) << user.status().ToString();
+  EXPECT_EQ(user->permissions_boundary_arn, boundary);
+  EXPECT_EQ(
+      identity_->Current()->FindUser(account->account_id, "bounded")->permissions_boundary_arn,
+      boundary);
+}
+
+TEST_F(IdentityServiceTest, GroupAndAttachmentQuotasAreEnforcedOnWrite) {
+  auto account = identity_->CreateAccount("a");
+  const std::string& acct = account->account_id;
+  auto g1 = identity_->CreateGroup(acct, "g1", "/", 2);
+  auto g2 = identity_->CreateGroup(acct, "g2", "/", 2);
+  ASSERT_TRUE(g1.ok() && g2.ok());
+  EXPECT_EQ(identity_->CreateGroup(acct, "g3", "/", 2).status().code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(identity_->Current()->Groups(acct).size(), 2u);
+
+  auto user = identity_->CreateUser(acct, "u", "/", {}, 10);
+  ASSERT_TRUE(user.ok());
+  ASSERT_TRUE(identity_->AddUserToGroup(acct, g1->group_id, user->user_id, 1).ok());
+  // Re-adding a member is not a new membership; a second group is over the quota of one.
+  EXPECT_TRUE(identity_->AddUserToGroup(acct, g1->group_id, user->user_id, 1).ok());
+  EXPECT_EQ(identity_->AddUserToGroup(acct, g2->group_id, user->user_id, 1).code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(identity_->Current()->GroupsOfUser(user->user_id).size(), 1u);
+
+  PolicyAttachment admin{acct, PolicyOwnerKind::kUser, user->user_id,
+                         "arn:aws:iam::aws:policy/AdministratorAccess"};
+  PolicyAttachment read_only = admin;
+  read_only.policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+  ASSERT_TRUE(identity_->AttachPolicy(admin, 1).ok());
+  EXPECT_TRUE(identity_->AttachPolicy(admin, 1).ok());
+  EXPECT_EQ(identity_->AttachPolicy(read_only, 1).code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(identity_->Current()->AttachmentsOf(PolicyOwnerKind::kUser, user->user_id).size(), 1u);
 }
 
 }  // namespace

@@ -31,7 +31,82 @@ struct User {
   std::string path;     // "/" or "/a/b/"
   TimePoint created;
   std::vector<Tag> tags;  // in the order they were added
+  std::string permissions_boundary_arn;  // empty when none
   bool operator==(const User&) const = default;
+};
+
+struct Group {
+  std::string account_id;
+  std::string group_id;  // "AGPA" + 17 chars of [A-Z2-7]
+  std::string name;      // unique in the account, compared case-insensitively
+  std::string path;
+  TimePoint created;
+  bool operator==(const Group&) const = default;
+};
+
+struct GroupMembership {
+  std::string account_id;
+  std::string group_id;
+  std::string user_id;
+  bool operator==(const GroupMembership&) const = default;
+};
+
+// A customer managed policy. Its documents live in PolicyVersion rows. (AWS managed policies,
+// arn:aws:iam::aws:policy/..., are built into Sigil and never stored.)
+struct ManagedPolicy {
+  std::string account_id;
+  std::string policy_id;  // "ANPA" + 17 chars of [A-Z2-7]
+  std::string name;       // unique in the account, case-insensitively
+  std::string path;
+  std::string description;
+  std::string default_version_id;  // "v1", "v2", ...
+  int next_version_number = 2;     // AWS never reuses version ids
+  TimePoint created;
+  TimePoint updated;
+  std::vector<Tag> tags;
+  bool operator==(const ManagedPolicy&) const = default;
+};
+
+struct PolicyVersion {
+  std::string policy_id;
+  std::string version_id;  // "v1"
+  std::string document;    // the JSON text as the client sent it (URL-decoded)
+  TimePoint created;
+  bool operator==(const PolicyVersion&) const = default;
+};
+
+// Who a policy is attached to or embedded in.
+enum class PolicyOwnerKind { kUser, kGroup, kRole };
+
+struct PolicyAttachment {
+  std::string account_id;
+  PolicyOwnerKind owner_kind = PolicyOwnerKind::kUser;
+  std::string owner_id;    // user_id, group_id or role_id
+  std::string policy_arn;  // customer managed or arn:aws:iam::aws:policy/...
+  bool operator==(const PolicyAttachment&) const = default;
+};
+
+struct InlinePolicy {
+  std::string account_id;
+  PolicyOwnerKind owner_kind = PolicyOwnerKind::kUser;
+  std::string owner_id;
+  std::string name;      // unique per owner, case-insensitively
+  std::string document;  // JSON text (URL-decoded)
+  bool operator==(const InlinePolicy&) const = default;
+};
+
+struct Role {
+  std::string account_id;
+  std::string role_id;  // "AROA" + 17 chars of [A-Z2-7]
+  std::string name;     // unique in the account, case-insensitively
+  std::string path;
+  std::string description;
+  std::string assume_role_policy;  // the trust policy JSON
+  int max_session_duration = 3600;  // seconds, 3600..43200
+  std::string permissions_boundary_arn;  // empty when none
+  TimePoint created;
+  std::vector<Tag> tags;
+  bool operator==(const Role&) const = default;
 };
 
 enum class AccessKeyStatus { kActive, kInactive };
@@ -63,6 +138,13 @@ struct IdentityData {
   std::vector<User> users;
   std::vector<AccessKey> access_keys;
   std::vector<AccessKeyUsage> key_usage;
+  std::vector<Group> groups;
+  std::vector<GroupMembership> memberships;
+  std::vector<ManagedPolicy> managed_policies;
+  std::vector<PolicyVersion> policy_versions;
+  std::vector<PolicyAttachment> attachments;
+  std::vector<InlinePolicy> inline_policies;
+  std::vector<Role> roles;
 };
 
 }  // namespace sigil

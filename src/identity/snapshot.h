@@ -13,6 +13,7 @@
 
 #include "common/crypto.h"
 #include "common/status.h"
+#include "identity/effective_policies.h"
 #include "identity/model.h"
 #include "identity/principal.h"
 
@@ -28,9 +29,11 @@ struct KeyEntry {
 class IdentitySnapshot {
  public:
   // Decrypts every secret with `box`; fails (kInternal) if a sealed secret does not open, which
-  // means a wrong master key or a tampered database.
-  static StatusOr<std::shared_ptr<const IdentitySnapshot>> Build(IdentityData data,
-                                                                 const SecretBox& box);
+  // means a wrong master key or a tampered database. Compiles every principal's effective
+  // policies (through `cache`), resolving AWS managed policy ARNs with `aws_managed`.
+  static StatusOr<std::shared_ptr<const IdentitySnapshot>> Build(
+      IdentityData data, const SecretBox& box, const AwsManagedPolicyText& aws_managed,
+      PolicyCompileCache& cache);
   ~IdentitySnapshot();
 
   const KeyEntry* FindKey(std::string_view access_key_id) const;
@@ -45,6 +48,43 @@ class IdentitySnapshot {
   const AccessKeyUsage* PersistedUsage(std::string_view access_key_id) const;
   const std::vector<Account>& accounts() const { return data_.accounts; }
 
+  // Groups, by name (case-insensitive) and membership.
+  const Group* FindGroup(std::string_view account_id, std::string_view name) const;
+  std::vector<const Group*> Groups(std::string_view account_id) const;  // by name
+  std::vector<const Group*> GroupsOfUser(std::string_view user_id) const;  // by name
+  std::vector<const User*> MembersOfGroup(std::string_view group_id) const;  // by name
+
+  // Customer managed policies and their versions.
+  const ManagedPolicy* FindManagedPolicy(std::string_view account_id,
+                                         std::string_view name) const;
+  const ManagedPolicy* FindManagedPolicyById(std::string_view policy_id) const;
+  std::vector<const ManagedPolicy*> ManagedPolicies(std::string_view account_id) const;  // by name
+  std::vector<const PolicyVersion*> Versions(std::string_view policy_id) const;  // v1, v2, ...
+  const PolicyVersion* FindVersion(std::string_view policy_id, std::string_view version_id) const;
+
+  // Attachments and inline policies.
+  std::vector<const PolicyAttachment*> AttachmentsOf(PolicyOwnerKind kind,
+                                                     std::string_view owner_id) const;
+  std::vector<const PolicyAttachment*> AttachmentsOfPolicy(std::string_view account_id,
+                                                           std::string_view policy_arn) const;
+  std::vector<const InlinePolicy*> InlinePoliciesOf(PolicyOwnerKind kind,
+                                                    std::string_view owner_id) const;  // by name
+  const InlinePolicy* FindInlinePolicy(PolicyOwnerKind kind, std::string_view owner_id,
+                                       std::string_view name) const;
+
+  // Roles.
+  const Role* FindRole(std::string_view account_id, std::string_view name) const;
+  const Role* FindRoleById(std::string_view role_id) const;
+  std::vector<const Role*> Roles(std::string_view account_id) const;  // by name
+
+  const IdentityData& data() const { return data_; }
+
+  // The compiled policies that apply to a user / role; null when there is no such principal.
+  const EffectivePolicies* UserPolicies(std::string_view user_id) const;
+  const EffectivePolicies* RolePolicies(std::string_view role_id) const;
+  // The compiled default version of a managed policy (customer, or AWS managed and in use).
+  const policy::Policy* ManagedPolicyDocument(std::string_view arn) const;
+
  private:
   IdentitySnapshot() = default;
   IdentityData data_;
@@ -53,6 +93,10 @@ class IdentitySnapshot {
   // account id + '\n' + lower-case name
   std::map<std::string, const User*, std::less<>> users_by_name_;
   std::unordered_map<std::string, const AccessKeyUsage*> usage_by_key_;
+  std::map<std::string, const Group*, std::less<>> groups_by_name_;  // account \n lower(name)
+  std::map<std::string, const ManagedPolicy*, std::less<>> policies_by_name_;
+  std::map<std::string, const Role*, std::less<>> roles_by_name_;
+  EffectivePolicyIndex policies_;
 };
 
 }  // namespace sigil

@@ -85,7 +85,7 @@ StatusOr<RootAccount> EnsureRootAccount(IdentityService& identity,
         "the root credentials file " + credentials_path +
         " is missing and the root user already has two access keys; restore the file");
   }
-  SIGIL_ASSIGN_OR_RETURN(NewAccessKey key, identity.CreateAccessKey(result.account_id, ""));
+  SIGIL_ASSIGN_OR_RETURN(NewAccessKey key, identity.CreateAccessKey(result.account_id, "", 2));
   std::string text =
       RootCredentialsFile(result.account_id, key.key.access_key_id, key.secret_access_key);
   Status written = WriteFileAtomically(credentials_path, text, 0600);

@@ -5,7 +5,6 @@
 
 #include "common/strings.h"
 #include "common/time_format.h"
-#include "policy/authorizer.h"
 #include "protocol/query_codec.h"
 #include "server/request_id.h"
 
@@ -153,7 +152,8 @@ http::Response RunStages(const http::Request& request, const PipelineDeps& deps,
   // 4. Authorize.
   api::CallContext ctx{who.principal, *snapshot, now, request_id, who.scope.region};
   api::AuthzRequest question = binding->describe(ctx, *input);
-  Status allowed = policy::Authorize(who.principal, question.action, question.resource);
+  Status allowed = Authorize(AuthorizeInput{request, who.principal, *snapshot, who.scope.region,
+                                            now, question, deps.source_ip});
   if (!allowed.ok()) return QueryError(ns, allowed, request_id, outcome);
 
   // 5. Dispatch and respond.

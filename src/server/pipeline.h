@@ -12,6 +12,7 @@
 #include "identity/identity_service.h"
 #include "identity/key_usage_tracker.h"
 #include "server/authenticate.h"
+#include "server/authorize.h"
 #include "server/request_log.h"
 
 namespace sigil::server {
@@ -25,6 +26,7 @@ struct PipelineDeps {
   auth::SigningKeyCache& signing_keys;
   const RequestLog& log;
   AuthenticateOptions auth_options;
+  SourceIpOptions source_ip;
   uint64_t max_body_bytes = 1 << 20;  // IAM/STS form bodies
 };
 

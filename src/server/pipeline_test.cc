@@ -27,14 +27,14 @@ class PipelineTest : public ::testing::Test {
                                                   random_, clock_);
     ASSERT_TRUE(identity_->Load().ok());
     account_ = identity_->CreateAccount("test")->account_id;
-    auto root = identity_->CreateAccessKey(account_, "");
+    auto root = identity_->CreateAccessKey(account_, "", 2);
     root_id_ = root->key.access_key_id;
     root_secret_ = root->secret_access_key;
     usage_ = std::make_unique<KeyUsageTracker>(*store_, std::chrono::hours(1));
     iam_ = iam::MakeIamService(*identity_, *usage_);
     sts_ = sts::MakeStsService();
     deps_ = std::make_unique<PipelineDeps>(PipelineDeps{
-        *identity_, *usage_, *iam_, *sts_, clock_, cache_, log_, AuthenticateOptions{}, 1 << 20});
+        *identity_, *usage_, *iam_, *sts_, clock_, cache_, log_, AuthenticateOptions{}, SourceIpOptions{}, 1 << 20});
   }
 
   // Signs a form POST the way botocore does for IAM/STS.
@@ -168,7 +168,7 @@ TEST_F(PipelineTest, AuthenticationFailures) {
 TEST_F(PipelineTest, InactiveKeyStopsWorkingOnTheNextRequest) {
   ASSERT_EQ(Run(AsRoot("iam", "Action=CreateUser&Version=2010-05-08&UserName=u")).status, 200);
   auto key =
-      identity_->CreateAccessKey(account_, identity_->Current()->FindUser(account_, "u")->user_id);
+      identity_->CreateAccessKey(account_, identity_->Current()->FindUser(account_, "u")->user_id, 2);
   const std::string body = "Action=GetCallerIdentity&Version=2011-06-15";
   EXPECT_EQ(
       Run(Signed("sts", body, key->key.access_key_id, key->secret_access_key, clock_.Now())).status,
@@ -187,7 +187,7 @@ TEST_F(PipelineTest, RoutingErrors) {
   http::Response unknown = Run(AsRoot("iam", "Action=DoMagic&Version=2010-05-08"));
   EXPECT_EQ(unknown.status, 400);
   EXPECT_THAT(unknown.body, HasSubstr("<Code>InvalidAction</Code>"));
-  http::Response later = Run(AsRoot("iam", "Action=CreateRole&Version=2010-05-08"));
+  http::Response later = Run(AsRoot("iam", "Action=CreateLoginProfile&Version=2010-05-08"));
   EXPECT_EQ(later.status, 501);
   EXPECT_THAT(later.body, HasSubstr("<Code>NotImplemented</Code>"));
   http::Response invalid = Run(AsRoot("iam", "Action=CreateUser&Version=2010-05-08"));

@@ -13,13 +13,28 @@
 
 namespace sigil {
 
+// The message of the kFailedPrecondition a delete returns while something still depends on the
+// entity (the first dependent found, in this order).
+inline constexpr const char* kDependentAccessKeys = "access_keys";
+inline constexpr const char* kDependentGroupMemberships = "group_memberships";
+inline constexpr const char* kDependentMembers = "members";
+inline constexpr const char* kDependentAttachedPolicies = "attached_policies";
+inline constexpr const char* kDependentInlinePolicies = "inline_policies";
+inline constexpr const char* kDependentAttachments = "attachments";
+// The message of the kFailedPrecondition DeletePolicyVersion returns for the default version.
+inline constexpr const char* kDefaultPolicyVersion = "default_version";
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
 
-  // Reads the whole identity state (accounts, users with tags, access keys, key usage) as one
-  // consistent snapshot. Each list is sorted by its id: accounts by account_id, users by
-  // (account_id, user_id), keys and usage by access_key_id. Tags keep their stored order.
+  // Reads the whole identity state as one consistent snapshot. Each list is sorted by its id:
+  // accounts by account_id; users by (account_id, user_id); keys and usage by access_key_id;
+  // groups by (account_id, group_id); memberships by (account_id, group_id, user_id); managed
+  // policies by (account_id, policy_id); versions by (policy_id, N of "vN" ascending: v2 before
+  // v10); attachments by (account_id, owner_kind, owner_id, policy_arn) and inline policies by
+  // (account_id, owner_kind, owner_id, lower(name)), owner kinds in enum order (user, group,
+  // role); roles by (account_id, role_id). Tags keep their stored order.
   virtual StatusOr<IdentityData> LoadIdentity() = 0;
 
   // kAlreadyExists when the account id is taken.
@@ -35,9 +50,16 @@ class MetadataStore {
   virtual Status UpdateUser(const std::string& account_id, const std::string& user_id,
                             const std::optional<std::string>& new_name,
                             const std::optional<std::string>& new_path) = 0;
-  // kNotFound when absent; kFailedPrecondition when the user still has access keys (checked in
-  // the same transaction as the delete). The user's tags go with it.
+  // kNotFound when absent; kFailedPrecondition when the user still has access keys, group
+  // memberships, attached managed policies or inline policies (checked in the same transaction
+  // as the delete). The failure's message is exactly one of the kDependent* constants above
+  // (the first found, in that order), so callers can word AWS's DeleteConflict. The user's
+  // tags go with it.
   virtual Status DeleteUser(const std::string& account_id, const std::string& user_id) = 0;
+  // Sets or clears (empty arn) the user's permissions boundary. kNotFound when no such user.
+  virtual Status SetUserPermissionsBoundary(const std::string& account_id,
+                                            const std::string& user_id,
+                                            const std::string& policy_arn) = 0;
   // Replaces the user's tags with `tags` (order kept). kNotFound when the user does not exist.
   virtual Status SetUserTags(const std::string& account_id, const std::string& user_id,
                              const std::vector<Tag>& tags) = 0;
@@ -50,6 +72,81 @@ class MetadataStore {
                                        AccessKeyStatus status) = 0;
   // kNotFound when the key does not exist. Its usage record goes with it.
   virtual Status DeleteAccessKey(const std::string& access_key_id) = 0;
+
+  // ---- Groups --------------------------------------------------------------------------
+  // kAlreadyExists when the name is taken (case-insensitively) or the id is; kNotFound when the
+  // account does not exist.
+  virtual Status CreateGroup(const Group& group) = 0;
+  // Like UpdateUser, for groups.
+  virtual Status UpdateGroup(const std::string& account_id, const std::string& group_id,
+                             const std::optional<std::string>& new_name,
+                             const std::optional<std::string>& new_path) = 0;
+  // kNotFound when absent; kFailedPrecondition (message: a kDependent* constant) while it has
+  // members, attached policies or inline policies.
+  virtual Status DeleteGroup(const std::string& account_id, const std::string& group_id) = 0;
+  // kNotFound when the group or user does not exist. Adding an existing member is OK (AWS is
+  // idempotent here).
+  virtual Status AddUserToGroup(const std::string& account_id, const std::string& group_id,
+                                const std::string& user_id) = 0;
+  // kNotFound when the user is not a member.
+  virtual Status RemoveUserFromGroup(const std::string& account_id, const std::string& group_id,
+                                     const std::string& user_id) = 0;
+
+  // ---- Customer managed policies --------------------------------------------------------
+  // Creates the policy, its tags and its first version together. kAlreadyExists when the name
+  // is taken (case-insensitively) or the id is; kNotFound when the account does not exist;
+  // kInvalidArgument when `first_version` is not the policy's default (same policy_id,
+  // version_id == default_version_id) or its id is not "vN".
+  virtual Status CreateManagedPolicy(const ManagedPolicy& policy,
+                                     const PolicyVersion& first_version) = 0;
+  // kNotFound when absent; kFailedPrecondition (message "attachments") while attached anywhere
+  // (an attachment naming its ARN, arn:aws:iam::ACCOUNT:policy/PATH/NAME, in any letter case).
+  // Its versions and tags go with it.
+  virtual Status DeleteManagedPolicy(const std::string& account_id,
+                                     const std::string& policy_id) = 0;
+  // Adds a version and bumps the policy's next_version_number (to N+1 for version "vN"; it
+  // never goes down); when `set_as_default`, also makes it the default. Updates `updated`.
+  // kNotFound when the policy (version.policy_id) does not exist in the account; kAlreadyExists
+  // when the version id is taken; kInvalidArgument when it is not "vN". Version limits are the
+  // caller's.
+  virtual Status CreatePolicyVersion(const std::string& account_id, const PolicyVersion& version,
+                                     bool set_as_default, TimePoint updated) = 0;
+  // kNotFound when the policy or version does not exist; kFailedPrecondition (message
+  // kDefaultPolicyVersion) for the default version, which can only be replaced.
+  virtual Status DeletePolicyVersion(const std::string& account_id, const std::string& policy_id,
+                                     const std::string& version_id) = 0;
+  // kNotFound when the policy or version does not exist.
+  virtual Status SetDefaultPolicyVersion(const std::string& account_id,
+                                         const std::string& policy_id,
+                                         const std::string& version_id, TimePoint updated) = 0;
+  // Replaces the policy's tags with `tags` (order kept). kNotFound when no such policy.
+  virtual Status SetManagedPolicyTags(const std::string& account_id, const std::string& policy_id,
+                                      const std::vector<Tag>& tags) = 0;
+
+  // ---- Attachments and inline policies -------------------------------------------------
+  // Idempotent (attaching twice is OK). kNotFound when the owner does not exist. The policy ARN
+  // is not checked here (AWS managed policies are not stored); callers check it.
+  virtual Status AttachPolicy(const PolicyAttachment& attachment) = 0;
+  // kNotFound when not attached (the ARN compared exactly, as AttachPolicy stored it).
+  virtual Status DetachPolicy(const PolicyAttachment& attachment) = 0;
+  // Creates or replaces (by owner and case-insensitive name; a replacement takes the new name's
+  // spelling). kNotFound when no such owner.
+  virtual Status PutInlinePolicy(const InlinePolicy& policy) = 0;
+  // kNotFound when absent (the name compared case-insensitively).
+  virtual Status DeleteInlinePolicy(const std::string& account_id, PolicyOwnerKind owner_kind,
+                                    const std::string& owner_id, const std::string& name) = 0;
+
+  // ---- Roles ---------------------------------------------------------------------------
+  // kAlreadyExists when the name is taken (case-insensitively) or the id is; kNotFound without
+  // the account. Tags are stored with the role.
+  virtual Status CreateRole(const Role& role) = 0;
+  // Replaces description, max_session_duration, assume_role_policy, permissions_boundary_arn and
+  // tags with `role`'s (id and account identify it; name, path and created are immutable).
+  // kNotFound when absent.
+  virtual Status UpdateRole(const Role& role) = 0;
+  // kNotFound when absent; kFailedPrecondition (a kDependent* constant) while it has attached
+  // or inline policies. Its tags go with it.
+  virtual Status DeleteRole(const std::string& account_id, const std::string& role_id) = 0;
 
   // Upserts usage records in one transaction; records for keys that no longer exist are ignored,
   // and so is a record older than the one stored (nodes may flush usage out of order).

@@ -84,6 +84,15 @@ MATCHER_P2(StatusIs, code, substring,
   return status.code() == code && status.message().find(substring) != std::string::npos;
 }
 
+// The code matches exactly and so does the whole message.
+MATCHER_P2(StatusIsExactly, code, message,
+           "has code " + std::string(::sigil::StatusCodeName(code)) + " and the message \"" +
+               std::string(message) + "\"") {
+  const Status status = ::sigil::StatusOf(arg);
+  *result_listener << "which is " << status.ToString();
+  return status.code() == code && status.message() == message;
+}
+
 // ---- Printers, so failures show values rather than bytes.
 
 inline void PrintTo(StatusCode code, std::ostream* os) { *os << StatusCodeName(code); }
@@ -102,6 +111,52 @@ inline void PrintTo(const User& u, std::ostream* os) {
   *os << "User{" << u.account_id << ", " << u.user_id << ", " << u.name << ", " << u.path << ", "
       << u.created.time_since_epoch().count() << "ms, tags:";
   for (const Tag& tag : u.tags) *os << " " << tag.key << "=" << tag.value;
+  *os << ", boundary '" << u.permissions_boundary_arn << "'}";
+}
+inline void PrintTo(const Group& g, std::ostream* os) {
+  *os << "Group{" << g.account_id << ", " << g.group_id << ", " << g.name << ", " << g.path << ", "
+      << g.created.time_since_epoch().count() << "ms}";
+}
+inline void PrintTo(const GroupMembership& m, std::ostream* os) {
+  *os << "GroupMembership{" << m.account_id << ", " << m.group_id << ", " << m.user_id << "}";
+}
+inline void PrintTo(const ManagedPolicy& p, std::ostream* os) {
+  *os << "ManagedPolicy{" << p.account_id << ", " << p.policy_id << ", " << p.name << ", " << p.path
+      << ", '" << p.description << "', default " << p.default_version_id << ", next "
+      << p.next_version_number << ", " << p.created.time_since_epoch().count() << "ms, "
+      << p.updated.time_since_epoch().count() << "ms, tags:";
+  for (const Tag& tag : p.tags) *os << " " << tag.key << "=" << tag.value;
+  *os << "}";
+}
+inline void PrintTo(const PolicyVersion& v, std::ostream* os) {
+  *os << "PolicyVersion{" << v.policy_id << ", " << v.version_id << ", " << v.document << ", "
+      << v.created.time_since_epoch().count() << "ms}";
+}
+inline const char* OwnerKindName(PolicyOwnerKind kind) {
+  switch (kind) {
+    case PolicyOwnerKind::kUser:
+      return "user";
+    case PolicyOwnerKind::kGroup:
+      return "group";
+    case PolicyOwnerKind::kRole:
+      return "role";
+  }
+  return "?";
+}
+inline void PrintTo(const PolicyAttachment& a, std::ostream* os) {
+  *os << "PolicyAttachment{" << a.account_id << ", " << OwnerKindName(a.owner_kind) << " "
+      << a.owner_id << ", " << a.policy_arn << "}";
+}
+inline void PrintTo(const InlinePolicy& p, std::ostream* os) {
+  *os << "InlinePolicy{" << p.account_id << ", " << OwnerKindName(p.owner_kind) << " " << p.owner_id
+      << ", " << p.name << ", " << p.document << "}";
+}
+inline void PrintTo(const Role& r, std::ostream* os) {
+  *os << "Role{" << r.account_id << ", " << r.role_id << ", " << r.name << ", " << r.path << ", '"
+      << r.description << "', trust " << r.assume_role_policy << ", max " << r.max_session_duration
+      << "s, boundary '" << r.permissions_boundary_arn << "', "
+      << r.created.time_since_epoch().count() << "ms, tags:";
+  for (const Tag& tag : r.tags) *os << " " << tag.key << "=" << tag.value;
   *os << "}";
 }
 inline void PrintTo(const AccessKey& k, std::ostream* os) {

@@ -55,6 +55,112 @@ const std::vector<Migration>& Migrations() {
            " region TEXT NOT NULL,"
            " service TEXT NOT NULL)",
        }},
+      {2,
+       "groups and memberships, managed policies with versions and tags, attachments, inline "
+       "policies, roles with tags, permission boundaries",
+       {
+           // NULL when the user has no permissions boundary.
+           "ALTER TABLE users ADD COLUMN permissions_boundary_arn TEXT",
+
+           // Not "groups": that is a keyword in SQLite and PostgreSQL window syntax.
+           "CREATE TABLE iam_groups ("
+           " group_id TEXT NOT NULL PRIMARY KEY,"
+           " account_id TEXT NOT NULL REFERENCES accounts (account_id),"
+           " name TEXT NOT NULL,"
+           " path TEXT NOT NULL,"
+           " created_ms BIGINT NOT NULL,"
+           " UNIQUE (account_id, group_id))",
+
+           "CREATE UNIQUE INDEX iam_groups_account_name ON iam_groups (account_id, lower(name))",
+
+           // No cascades: deleting a group or a user with members/memberships is refused.
+           "CREATE TABLE group_members ("
+           " account_id TEXT NOT NULL,"
+           " group_id TEXT NOT NULL,"
+           " user_id TEXT NOT NULL,"
+           " PRIMARY KEY (account_id, group_id, user_id),"
+           " FOREIGN KEY (account_id, group_id) REFERENCES iam_groups (account_id, group_id),"
+           " FOREIGN KEY (account_id, user_id) REFERENCES users (account_id, user_id))",
+
+           // Serves the foreign-key check and the has-memberships check when a user is deleted.
+           "CREATE INDEX group_members_user ON group_members (account_id, user_id)",
+
+           "CREATE TABLE managed_policies ("
+           " policy_id TEXT NOT NULL PRIMARY KEY,"
+           " account_id TEXT NOT NULL REFERENCES accounts (account_id),"
+           " name TEXT NOT NULL,"
+           " path TEXT NOT NULL,"
+           " description TEXT NOT NULL,"
+           " default_version_id TEXT NOT NULL,"
+           " next_version_number BIGINT NOT NULL,"
+           " created_ms BIGINT NOT NULL,"
+           " updated_ms BIGINT NOT NULL,"
+           " UNIQUE (account_id, policy_id))",
+
+           "CREATE UNIQUE INDEX managed_policies_account_name"
+           " ON managed_policies (account_id, lower(name))",
+
+           // version_number is N of version_id "vN", so versions sort numerically (v2 < v10).
+           "CREATE TABLE policy_versions ("
+           " policy_id TEXT NOT NULL REFERENCES managed_policies (policy_id) ON DELETE CASCADE,"
+           " version_id TEXT NOT NULL,"
+           " version_number BIGINT NOT NULL,"
+           " document TEXT NOT NULL,"
+           " created_ms BIGINT NOT NULL,"
+           " PRIMARY KEY (policy_id, version_id))",
+
+           "CREATE TABLE policy_tags ("
+           " policy_id TEXT NOT NULL REFERENCES managed_policies (policy_id) ON DELETE CASCADE,"
+           " position INTEGER NOT NULL,"
+           " tag_key TEXT NOT NULL,"
+           " tag_value TEXT NOT NULL,"
+           " PRIMARY KEY (policy_id, position))",
+
+           // The owner is a user, group or role of the account (checked by the store, since
+           // one column cannot reference three tables); owners with attachments cannot be
+           // deleted. AWS managed policies are not stored, so policy_arn has no reference.
+           "CREATE TABLE policy_attachments ("
+           " account_id TEXT NOT NULL REFERENCES accounts (account_id),"
+           " owner_kind TEXT NOT NULL CHECK (owner_kind IN ('user', 'group', 'role')),"
+           " owner_id TEXT NOT NULL,"
+           " policy_arn TEXT NOT NULL,"
+           " PRIMARY KEY (account_id, owner_kind, owner_id, policy_arn))",
+
+           // Serves the is-attached check when a managed policy is deleted.
+           "CREATE INDEX policy_attachments_arn ON policy_attachments (lower(policy_arn))",
+
+           "CREATE TABLE inline_policies ("
+           " account_id TEXT NOT NULL REFERENCES accounts (account_id),"
+           " owner_kind TEXT NOT NULL CHECK (owner_kind IN ('user', 'group', 'role')),"
+           " owner_id TEXT NOT NULL,"
+           " name TEXT NOT NULL,"
+           " document TEXT NOT NULL,"
+           " PRIMARY KEY (account_id, owner_kind, owner_id, name))",
+
+           "CREATE UNIQUE INDEX inline_policies_owner_name"
+           " ON inline_policies (account_id, owner_kind, owner_id, lower(name))",
+
+           "CREATE TABLE roles ("
+           " role_id TEXT NOT NULL PRIMARY KEY,"
+           " account_id TEXT NOT NULL REFERENCES accounts (account_id),"
+           " name TEXT NOT NULL,"
+           " path TEXT NOT NULL,"
+           " description TEXT NOT NULL,"
+           " assume_role_policy TEXT NOT NULL,"
+           " max_session_duration BIGINT NOT NULL,"
+           " permissions_boundary_arn TEXT,"  // NULL when none
+           " created_ms BIGINT NOT NULL,"
+           " UNIQUE (account_id, role_id))",
+
+           "CREATE UNIQUE INDEX roles_account_name ON roles (account_id, lower(name))",
+
+           "CREATE TABLE role_tags ("
+           " role_id TEXT NOT NULL REFERENCES roles (role_id) ON DELETE CASCADE,"
+           " position INTEGER NOT NULL,"
+           " tag_key TEXT NOT NULL,"
+           " tag_value TEXT NOT NULL,"
+           " PRIMARY KEY (role_id, position))",
+       }},
   };
   return kMigrations;
 }

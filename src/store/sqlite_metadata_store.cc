@@ -1,5 +1,6 @@
 #include "store/sqlite_metadata_store.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <utility>
 
@@ -28,16 +29,18 @@ constexpr std::string_view kSelectAccounts =
     "SELECT account_id, name, created_ms FROM accounts ORDER BY account_id";
 
 constexpr std::string_view kInsertUser =
-    "INSERT INTO users (user_id, account_id, name, path, created_ms)"
-    " VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO users (user_id, account_id, name, path, created_ms, permissions_boundary_arn)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr std::string_view kUpdateUser =
     "UPDATE users SET name = COALESCE(?3, name), path = COALESCE(?4, path)"
     " WHERE account_id = ?1 AND user_id = ?2";
 constexpr std::string_view kDeleteUser = "DELETE FROM users WHERE account_id = ?1 AND user_id = ?2";
 constexpr std::string_view kUserExists =
     "SELECT 1 FROM users WHERE account_id = ?1 AND user_id = ?2";
+constexpr std::string_view kSetUserBoundary =
+    "UPDATE users SET permissions_boundary_arn = ?3 WHERE account_id = ?1 AND user_id = ?2";
 constexpr std::string_view kSelectUsers =
-    "SELECT account_id, user_id, name, path, created_ms FROM users"
+    "SELECT account_id, user_id, name, path, created_ms, permissions_boundary_arn FROM users"
     " ORDER BY account_id, user_id";
 
 constexpr std::string_view kInsertUserTag =
@@ -72,6 +75,125 @@ constexpr std::string_view kSelectAccessKeyUsage =
     "SELECT access_key_id, last_used_ms, region, service FROM access_key_usage"
     " ORDER BY access_key_id";
 
+constexpr std::string_view kInsertGroup =
+    "INSERT INTO iam_groups (group_id, account_id, name, path, created_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr std::string_view kUpdateGroup =
+    "UPDATE iam_groups SET name = COALESCE(?3, name), path = COALESCE(?4, path)"
+    " WHERE account_id = ?1 AND group_id = ?2";
+constexpr std::string_view kDeleteGroup =
+    "DELETE FROM iam_groups WHERE account_id = ?1 AND group_id = ?2";
+constexpr std::string_view kGroupExists =
+    "SELECT 1 FROM iam_groups WHERE account_id = ?1 AND group_id = ?2";
+constexpr std::string_view kSelectGroups =
+    "SELECT account_id, group_id, name, path, created_ms FROM iam_groups"
+    " ORDER BY account_id, group_id";
+
+constexpr std::string_view kInsertMember =
+    "INSERT INTO group_members (account_id, group_id, user_id) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (account_id, group_id, user_id) DO NOTHING";
+constexpr std::string_view kDeleteMember =
+    "DELETE FROM group_members WHERE account_id = ?1 AND group_id = ?2 AND user_id = ?3";
+constexpr std::string_view kUserHasMemberships =
+    "SELECT 1 FROM group_members WHERE account_id = ?1 AND user_id = ?2";
+constexpr std::string_view kGroupHasMembers =
+    "SELECT 1 FROM group_members WHERE account_id = ?1 AND group_id = ?2";
+constexpr std::string_view kSelectMembers =
+    "SELECT account_id, group_id, user_id FROM group_members"
+    " ORDER BY account_id, group_id, user_id";
+
+constexpr std::string_view kInsertPolicy =
+    "INSERT INTO managed_policies (policy_id, account_id, name, path, description,"
+    " default_version_id, next_version_number, created_ms, updated_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+constexpr std::string_view kSelectPolicy =
+    "SELECT path, name, default_version_id, next_version_number FROM managed_policies"
+    " WHERE account_id = ?1 AND policy_id = ?2";
+constexpr std::string_view kUpdatePolicyVersions =
+    "UPDATE managed_policies SET default_version_id = ?3, next_version_number = ?4,"
+    " updated_ms = ?5 WHERE account_id = ?1 AND policy_id = ?2";
+constexpr std::string_view kDeletePolicy =
+    "DELETE FROM managed_policies WHERE account_id = ?1 AND policy_id = ?2";
+constexpr std::string_view kSelectPolicies =
+    "SELECT account_id, policy_id, name, path, description, default_version_id,"
+    " next_version_number, created_ms, updated_ms FROM managed_policies"
+    " ORDER BY account_id, policy_id";
+
+constexpr std::string_view kInsertPolicyVersion =
+    "INSERT INTO policy_versions (policy_id, version_id, version_number, document, created_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr std::string_view kDeletePolicyVersion =
+    "DELETE FROM policy_versions WHERE policy_id = ?1 AND version_id = ?2";
+constexpr std::string_view kPolicyVersionExists =
+    "SELECT 1 FROM policy_versions WHERE policy_id = ?1 AND version_id = ?2";
+constexpr std::string_view kSelectPolicyVersions =
+    "SELECT policy_id, version_id, document, created_ms FROM policy_versions"
+    " ORDER BY policy_id, version_number";
+
+constexpr std::string_view kInsertPolicyTag =
+    "INSERT INTO policy_tags (policy_id, position, tag_key, tag_value) VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kDeletePolicyTags = "DELETE FROM policy_tags WHERE policy_id = ?1";
+constexpr std::string_view kSelectPolicyTags =
+    "SELECT policy_id, tag_key, tag_value FROM policy_tags ORDER BY policy_id, position";
+
+constexpr std::string_view kInsertAttachment =
+    "INSERT INTO policy_attachments (account_id, owner_kind, owner_id, policy_arn)"
+    " VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (account_id, owner_kind, owner_id, policy_arn) DO NOTHING";
+constexpr std::string_view kDeleteAttachment =
+    "DELETE FROM policy_attachments"
+    " WHERE account_id = ?1 AND owner_kind = ?2 AND owner_id = ?3 AND policy_arn = ?4";
+constexpr std::string_view kOwnerHasAttachments =
+    "SELECT 1 FROM policy_attachments WHERE account_id = ?1 AND owner_kind = ?2 AND owner_id = ?3";
+// Case-insensitive on purpose: an ARN spelled in another case still names the same policy
+// (names are unique regardless of case), and refusing is the safe side.
+constexpr std::string_view kPolicyIsAttached =
+    "SELECT 1 FROM policy_attachments WHERE lower(policy_arn) = lower(?1)";
+// Owner kinds sort in the order of PolicyOwnerKind (user, group, role), not alphabetically.
+constexpr std::string_view kSelectAttachments =
+    "SELECT account_id, owner_kind, owner_id, policy_arn FROM policy_attachments"
+    " ORDER BY account_id,"
+    "  CASE owner_kind WHEN 'user' THEN 0 WHEN 'group' THEN 1 ELSE 2 END,"
+    "  owner_id, policy_arn";
+
+constexpr std::string_view kUpdateInlinePolicy =
+    "UPDATE inline_policies SET name = ?5, document = ?6"
+    " WHERE account_id = ?1 AND owner_kind = ?2 AND owner_id = ?3 AND lower(name) = lower(?4)";
+constexpr std::string_view kInsertInlinePolicy =
+    "INSERT INTO inline_policies (account_id, owner_kind, owner_id, name, document)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr std::string_view kDeleteInlinePolicy =
+    "DELETE FROM inline_policies"
+    " WHERE account_id = ?1 AND owner_kind = ?2 AND owner_id = ?3 AND lower(name) = lower(?4)";
+constexpr std::string_view kOwnerHasInlinePolicies =
+    "SELECT 1 FROM inline_policies WHERE account_id = ?1 AND owner_kind = ?2 AND owner_id = ?3";
+constexpr std::string_view kSelectInlinePolicies =
+    "SELECT account_id, owner_kind, owner_id, name, document FROM inline_policies"
+    " ORDER BY account_id,"
+    "  CASE owner_kind WHEN 'user' THEN 0 WHEN 'group' THEN 1 ELSE 2 END,"
+    "  owner_id, lower(name)";
+
+constexpr std::string_view kInsertRole =
+    "INSERT INTO roles (role_id, account_id, name, path, description, assume_role_policy,"
+    " max_session_duration, permissions_boundary_arn, created_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+constexpr std::string_view kUpdateRole =
+    "UPDATE roles SET description = ?3, assume_role_policy = ?4, max_session_duration = ?5,"
+    " permissions_boundary_arn = ?6 WHERE account_id = ?1 AND role_id = ?2";
+constexpr std::string_view kDeleteRole = "DELETE FROM roles WHERE account_id = ?1 AND role_id = ?2";
+constexpr std::string_view kRoleExists =
+    "SELECT 1 FROM roles WHERE account_id = ?1 AND role_id = ?2";
+constexpr std::string_view kSelectRoles =
+    "SELECT account_id, role_id, name, path, description, assume_role_policy,"
+    " max_session_duration, permissions_boundary_arn, created_ms FROM roles"
+    " ORDER BY account_id, role_id";
+
+constexpr std::string_view kInsertRoleTag =
+    "INSERT INTO role_tags (role_id, position, tag_key, tag_value) VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kDeleteRoleTags = "DELETE FROM role_tags WHERE role_id = ?1";
+constexpr std::string_view kSelectRoleTags =
+    "SELECT role_id, tag_key, tag_value FROM role_tags ORDER BY role_id, position";
+
 // ---- Value conversions between the model and columns.
 
 int64_t ToMillis(TimePoint t) { return t.time_since_epoch().count(); }
@@ -79,6 +201,47 @@ TimePoint FromMillis(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms
 
 std::string_view StatusText(AccessKeyStatus status) {
   return status == AccessKeyStatus::kActive ? "Active" : "Inactive";
+}
+
+std::string_view OwnerKindText(PolicyOwnerKind kind) {
+  switch (kind) {
+    case PolicyOwnerKind::kUser:
+      return "user";
+    case PolicyOwnerKind::kGroup:
+      return "group";
+    case PolicyOwnerKind::kRole:
+      return "role";
+  }
+  return "user";  // unreachable: the switch covers every kind
+}
+
+StatusOr<PolicyOwnerKind> ParseOwnerKind(const std::string& text) {
+  for (PolicyOwnerKind kind :
+       {PolicyOwnerKind::kUser, PolicyOwnerKind::kGroup, PolicyOwnerKind::kRole}) {
+    if (text == OwnerKindText(kind)) return kind;
+  }
+  return InternalError("unknown policy owner kind '" + text + "'");
+}
+
+// N of a version id "vN" (N >= 1, no leading zero); nullopt for anything else.
+std::optional<int64_t> VersionNumber(const std::string& version_id) {
+  if (version_id.size() < 2 || version_id.size() > 10 || version_id[0] != 'v' ||
+      version_id[1] == '0') {
+    return std::nullopt;
+  }
+  int64_t n = 0;
+  for (size_t i = 1; i < version_id.size(); ++i) {
+    if (version_id[i] < '0' || version_id[i] > '9') return std::nullopt;
+    n = n * 10 + (version_id[i] - '0');
+  }
+  return n;
+}
+
+// The ARN attachments use for a customer managed policy; the partition is always "aws", as in
+// every ARN Sigil issues.
+std::string CustomerPolicyArn(const std::string& account_id, const std::string& path,
+                              const std::string& name) {
+  return "arn:aws:iam::" + account_id + ":policy" + path + name;
 }
 
 // The model uses "" for "no user" (root credentials); the column uses NULL.
@@ -118,15 +281,99 @@ Status RequireUser(Db& db, const std::string& account_id, const std::string& use
   return OkStatus();
 }
 
-Status InsertUserTags(Db& db, const std::string& user_id, const std::vector<Tag>& tags) {
+Status RequireGroup(Db& db, const std::string& account_id, const std::string& group_id) {
+  SIGIL_ASSIGN_OR_RETURN(bool found, Exists(db, kGroupExists, account_id, group_id));
+  if (!found) return NotFoundError("no group " + group_id + " in account " + account_id);
+  return OkStatus();
+}
+
+Status RequireRole(Db& db, const std::string& account_id, const std::string& role_id) {
+  SIGIL_ASSIGN_OR_RETURN(bool found, Exists(db, kRoleExists, account_id, role_id));
+  if (!found) return NotFoundError("no role " + role_id + " in account " + account_id);
+  return OkStatus();
+}
+
+Status RequireOwner(Db& db, const std::string& account_id, PolicyOwnerKind kind,
+                    const std::string& owner_id) {
+  switch (kind) {
+    case PolicyOwnerKind::kUser:
+      return RequireUser(db, account_id, owner_id);
+    case PolicyOwnerKind::kGroup:
+      return RequireGroup(db, account_id, owner_id);
+    case PolicyOwnerKind::kRole:
+      return RequireRole(db, account_id, owner_id);
+  }
+  return InternalError("unknown policy owner kind");
+}
+
+// The columns of a managed policy that writes to its versions need.
+struct PolicyRow {
+  std::string path;
+  std::string name;
+  std::string default_version_id;
+  int64_t next_version_number = 0;
+};
+
+StatusOr<PolicyRow> ReadPolicy(Db& db, const std::string& account_id,
+                               const std::string& policy_id) {
+  SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectPolicy));
+  SIGIL_ASSIGN_OR_RETURN(bool found, s.Bind(account_id, policy_id).Step());
+  if (!found) return NotFoundError("no policy " + policy_id + " in account " + account_id);
+  return PolicyRow{.path = s.ColumnText(0),
+                   .name = s.ColumnText(1),
+                   .default_version_id = s.ColumnText(2),
+                   .next_version_number = s.ColumnInt64(3)};
+}
+
+// Inserts `tags` in order with `insert_sql` (?1 owner id, ?2 position, ?3 key, ?4 value).
+Status InsertTags(Db& db, std::string_view insert_sql, const std::string& owner_id,
+                  const std::vector<Tag>& tags) {
   for (size_t i = 0; i < tags.size(); ++i) {
     SIGIL_RETURN_IF_ERROR(
-        Run(db, kInsertUserTag, user_id, static_cast<int64_t>(i), tags[i].key, tags[i].value));
+        Run(db, insert_sql, owner_id, static_cast<int64_t>(i), tags[i].key, tags[i].value));
   }
   return OkStatus();
 }
 
+Status InsertUserTags(Db& db, const std::string& user_id, const std::vector<Tag>& tags) {
+  return InsertTags(db, kInsertUserTag, user_id, tags);
+}
+
+// A refused delete: the message is exactly the dependent kind (metadata_store.h), so callers
+// can word AWS's DeleteConflict.
+Status RefuseIf(StatusOr<bool> dependent, const char* kind) {
+  if (!dependent.ok()) return dependent.status();
+  return *dependent ? FailedPreconditionError(kind) : OkStatus();
+}
+
+// Refuses while the owner has attached managed policies or inline policies.
+Status RefuseIfOwnerHasPolicies(Db& db, const std::string& account_id, PolicyOwnerKind kind,
+                                const std::string& owner_id) {
+  const std::string_view kind_text = OwnerKindText(kind);
+  SIGIL_RETURN_IF_ERROR(RefuseIf(Exists(db, kOwnerHasAttachments, account_id, kind_text, owner_id),
+                                 kDependentAttachedPolicies));
+  return RefuseIf(Exists(db, kOwnerHasInlinePolicies, account_id, kind_text, owner_id),
+                  kDependentInlinePolicies);
+}
+
 // ---- Loaders, one per table, reading everything in id order.
+
+// Appends the tags `select_sql` returns (owner id, key, value; in order) to their owners.
+template <typename T>
+Status LoadTags(Db& db, std::string_view select_sql, std::vector<T>& owners,
+                std::string T::*id_member, std::string_view what) {
+  std::unordered_map<std::string, T*> by_id;
+  for (T& owner : owners) by_id[owner.*id_member] = &owner;
+  SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(select_sql));
+  return s.ForEachRow([&]() -> Status {
+    auto owner = by_id.find(s.ColumnText(0));
+    if (owner == by_id.end()) {
+      return InternalError("a tag names missing " + std::string(what) + " " + s.ColumnText(0));
+    }
+    owner->second->tags.push_back(Tag{.key = s.ColumnText(1), .value = s.ColumnText(2)});
+    return OkStatus();
+  });
+}
 
 Status LoadAccounts(Db& db, std::vector<Account>& out) {
   SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectAccounts));
@@ -146,19 +393,12 @@ Status LoadUsers(Db& db, std::vector<User>& out) {
                          .user_id = s.ColumnText(1),
                          .name = s.ColumnText(2),
                          .path = s.ColumnText(3),
-                         .created = FromMillis(s.ColumnInt64(4))});
+                         .created = FromMillis(s.ColumnInt64(4)),
+                         .permissions_boundary_arn = s.ColumnText(5)});  // NULL reads as ""
       return OkStatus();
     }));
   }
-  std::unordered_map<std::string, User*> by_id;
-  for (User& user : out) by_id[user.user_id] = &user;
-  SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectUserTags));
-  return s.ForEachRow([&]() -> Status {
-    auto user = by_id.find(s.ColumnText(0));
-    if (user == by_id.end()) return InternalError("a tag names missing user " + s.ColumnText(0));
-    user->second->tags.push_back(Tag{.key = s.ColumnText(1), .value = s.ColumnText(2)});
-    return OkStatus();
-  });
+  return LoadTags(db, kSelectUserTags, out, &User::user_id, "user");
 }
 
 Status LoadAccessKeys(Db& db, std::vector<AccessKey>& out) {
@@ -194,6 +434,101 @@ Status LoadAccessKeyUsage(Db& db, std::vector<AccessKeyUsage>& out) {
                                  .service = s.ColumnText(3)});
     return OkStatus();
   });
+}
+
+Status LoadGroups(Db& db, std::vector<Group>& out) {
+  SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectGroups));
+  return s.ForEachRow([&] {
+    out.push_back(Group{.account_id = s.ColumnText(0),
+                        .group_id = s.ColumnText(1),
+                        .name = s.ColumnText(2),
+                        .path = s.ColumnText(3),
+                        .created = FromMillis(s.ColumnInt64(4))});
+    return OkStatus();
+  });
+}
+
+Status LoadMemberships(Db& db, std::vector<GroupMembership>& out) {
+  SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectMembers));
+  return s.ForEachRow([&] {
+    out.push_back(GroupMembership{
+        .account_id = s.ColumnText(0), .group_id = s.ColumnText(1), .user_id = s.ColumnText(2)});
+    return OkStatus();
+  });
+}
+
+Status LoadManagedPolicies(Db& db, std::vector<ManagedPolicy>& out) {
+  {
+    SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectPolicies));
+    SIGIL_RETURN_IF_ERROR(s.ForEachRow([&] {
+      out.push_back(ManagedPolicy{.account_id = s.ColumnText(0),
+                                  .policy_id = s.ColumnText(1),
+                                  .name = s.ColumnText(2),
+                                  .path = s.ColumnText(3),
+                                  .description = s.ColumnText(4),
+                                  .default_version_id = s.ColumnText(5),
+                                  .next_version_number = static_cast<int>(s.ColumnInt64(6)),
+                                  .created = FromMillis(s.ColumnInt64(7)),
+                                  .updated = FromMillis(s.ColumnInt64(8))});
+      return OkStatus();
+    }));
+  }
+  return LoadTags(db, kSelectPolicyTags, out, &ManagedPolicy::policy_id, "policy");
+}
+
+Status LoadPolicyVersions(Db& db, std::vector<PolicyVersion>& out) {
+  SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectPolicyVersions));
+  return s.ForEachRow([&] {
+    out.push_back(PolicyVersion{.policy_id = s.ColumnText(0),
+                                .version_id = s.ColumnText(1),
+                                .document = s.ColumnText(2),
+                                .created = FromMillis(s.ColumnInt64(3))});
+    return OkStatus();
+  });
+}
+
+Status LoadAttachments(Db& db, std::vector<PolicyAttachment>& out) {
+  SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectAttachments));
+  return s.ForEachRow([&]() -> Status {
+    SIGIL_ASSIGN_OR_RETURN(PolicyOwnerKind kind, ParseOwnerKind(s.ColumnText(1)));
+    out.push_back(PolicyAttachment{.account_id = s.ColumnText(0),
+                                   .owner_kind = kind,
+                                   .owner_id = s.ColumnText(2),
+                                   .policy_arn = s.ColumnText(3)});
+    return OkStatus();
+  });
+}
+
+Status LoadInlinePolicies(Db& db, std::vector<InlinePolicy>& out) {
+  SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectInlinePolicies));
+  return s.ForEachRow([&]() -> Status {
+    SIGIL_ASSIGN_OR_RETURN(PolicyOwnerKind kind, ParseOwnerKind(s.ColumnText(1)));
+    out.push_back(InlinePolicy{.account_id = s.ColumnText(0),
+                               .owner_kind = kind,
+                               .owner_id = s.ColumnText(2),
+                               .name = s.ColumnText(3),
+                               .document = s.ColumnText(4)});
+    return OkStatus();
+  });
+}
+
+Status LoadRoles(Db& db, std::vector<Role>& out) {
+  {
+    SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectRoles));
+    SIGIL_RETURN_IF_ERROR(s.ForEachRow([&] {
+      out.push_back(Role{.account_id = s.ColumnText(0),
+                         .role_id = s.ColumnText(1),
+                         .name = s.ColumnText(2),
+                         .path = s.ColumnText(3),
+                         .description = s.ColumnText(4),
+                         .assume_role_policy = s.ColumnText(5),
+                         .max_session_duration = static_cast<int>(s.ColumnInt64(6)),
+                         .permissions_boundary_arn = s.ColumnText(7),  // NULL reads as ""
+                         .created = FromMillis(s.ColumnInt64(8))});
+      return OkStatus();
+    }));
+  }
+  return LoadTags(db, kSelectRoleTags, out, &Role::role_id, "role");
 }
 
 // ---- Schema migrations.
@@ -245,6 +580,13 @@ StatusOr<IdentityData> SqliteMetadataStore::LoadIdentity() {
   SIGIL_RETURN_IF_ERROR(LoadUsers(db_, data.users));
   SIGIL_RETURN_IF_ERROR(LoadAccessKeys(db_, data.access_keys));
   SIGIL_RETURN_IF_ERROR(LoadAccessKeyUsage(db_, data.key_usage));
+  SIGIL_RETURN_IF_ERROR(LoadGroups(db_, data.groups));
+  SIGIL_RETURN_IF_ERROR(LoadMemberships(db_, data.memberships));
+  SIGIL_RETURN_IF_ERROR(LoadManagedPolicies(db_, data.managed_policies));
+  SIGIL_RETURN_IF_ERROR(LoadPolicyVersions(db_, data.policy_versions));
+  SIGIL_RETURN_IF_ERROR(LoadAttachments(db_, data.attachments));
+  SIGIL_RETURN_IF_ERROR(LoadInlinePolicies(db_, data.inline_policies));
+  SIGIL_RETURN_IF_ERROR(LoadRoles(db_, data.roles));
   SIGIL_RETURN_IF_ERROR(txn.Commit());
   return data;
 }
@@ -262,9 +604,10 @@ Status SqliteMetadataStore::CreateUser(const User& user) {
       "create user " + user.name + " (" + user.user_id + ") in account " + user.account_id;
   SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
   SIGIL_RETURN_IF_ERROR(RequireAccount(db_, user.account_id));
-  SIGIL_RETURN_IF_ERROR(WithContext(Run(db_, kInsertUser, user.user_id, user.account_id, user.name,
-                                        user.path, ToMillis(user.created)),
-                                    context));
+  SIGIL_RETURN_IF_ERROR(
+      WithContext(Run(db_, kInsertUser, user.user_id, user.account_id, user.name, user.path,
+                      ToMillis(user.created), NullIfEmpty(user.permissions_boundary_arn)),
+                  context));
   SIGIL_RETURN_IF_ERROR(WithContext(InsertUserTags(db_, user.user_id, user.tags), context));
   return txn.Commit();
 }
@@ -284,12 +627,22 @@ Status SqliteMetadataStore::DeleteUser(const std::string& account_id, const std:
   std::lock_guard lock(mu_);
   SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
   SIGIL_RETURN_IF_ERROR(RequireUser(db_, account_id, user_id));
-  SIGIL_ASSIGN_OR_RETURN(bool has_keys, Exists(db_, kUserHasAccessKeys, account_id, user_id));
-  if (has_keys) {
-    return FailedPreconditionError("user " + user_id + " still has access keys");
-  }
+  SIGIL_RETURN_IF_ERROR(
+      RefuseIf(Exists(db_, kUserHasAccessKeys, account_id, user_id), kDependentAccessKeys));
+  SIGIL_RETURN_IF_ERROR(
+      RefuseIf(Exists(db_, kUserHasMemberships, account_id, user_id), kDependentGroupMemberships));
+  SIGIL_RETURN_IF_ERROR(RefuseIfOwnerHasPolicies(db_, account_id, PolicyOwnerKind::kUser, user_id));
   SIGIL_RETURN_IF_ERROR(Run(db_, kDeleteUser, account_id, user_id));  // tags cascade
   return txn.Commit();
+}
+
+Status SqliteMetadataStore::SetUserPermissionsBoundary(const std::string& account_id,
+                                                       const std::string& user_id,
+                                                       const std::string& policy_arn) {
+  std::lock_guard lock(mu_);
+  SIGIL_RETURN_IF_ERROR(Run(db_, kSetUserBoundary, account_id, user_id, NullIfEmpty(policy_arn)));
+  if (db_.Changes() == 0) return NotFoundError("no user " + user_id + " in account " + account_id);
+  return OkStatus();
 }
 
 Status SqliteMetadataStore::SetUserTags(const std::string& account_id, const std::string& user_id,
@@ -329,6 +682,283 @@ Status SqliteMetadataStore::DeleteAccessKey(const std::string& access_key_id) {
   if (db_.Changes() == 0) return NotFoundError("no access key " + access_key_id);
   return OkStatus();
 }
+
+// ---- Groups
+
+Status SqliteMetadataStore::CreateGroup(const Group& group) {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(RequireAccount(db_, group.account_id));
+  SIGIL_RETURN_IF_ERROR(WithContext(
+      Run(db_, kInsertGroup, group.group_id, group.account_id, group.name, group.path,
+          ToMillis(group.created)),
+      "create group " + group.name + " (" + group.group_id + ") in account " + group.account_id));
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::UpdateGroup(const std::string& account_id, const std::string& group_id,
+                                        const std::optional<std::string>& new_name,
+                                        const std::optional<std::string>& new_path) {
+  std::lock_guard lock(mu_);
+  SIGIL_RETURN_IF_ERROR(
+      WithContext(Run(db_, kUpdateGroup, account_id, group_id, new_name, new_path),
+                  "update group " + group_id + (new_name ? " to name " + *new_name : "")));
+  if (db_.Changes() == 0) {
+    return NotFoundError("no group " + group_id + " in account " + account_id);
+  }
+  return OkStatus();
+}
+
+Status SqliteMetadataStore::DeleteGroup(const std::string& account_id,
+                                        const std::string& group_id) {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(RequireGroup(db_, account_id, group_id));
+  SIGIL_RETURN_IF_ERROR(
+      RefuseIf(Exists(db_, kGroupHasMembers, account_id, group_id), kDependentMembers));
+  SIGIL_RETURN_IF_ERROR(
+      RefuseIfOwnerHasPolicies(db_, account_id, PolicyOwnerKind::kGroup, group_id));
+  SIGIL_RETURN_IF_ERROR(Run(db_, kDeleteGroup, account_id, group_id));
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::AddUserToGroup(const std::string& account_id,
+                                           const std::string& group_id,
+                                           const std::string& user_id) {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(RequireGroup(db_, account_id, group_id));
+  SIGIL_RETURN_IF_ERROR(RequireUser(db_, account_id, user_id));
+  SIGIL_RETURN_IF_ERROR(Run(db_, kInsertMember, account_id, group_id, user_id));
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::RemoveUserFromGroup(const std::string& account_id,
+                                                const std::string& group_id,
+                                                const std::string& user_id) {
+  std::lock_guard lock(mu_);
+  SIGIL_RETURN_IF_ERROR(Run(db_, kDeleteMember, account_id, group_id, user_id));
+  if (db_.Changes() == 0) {
+    return NotFoundError("user " + user_id + " is not a member of group " + group_id +
+                         " in account " + account_id);
+  }
+  return OkStatus();
+}
+
+// ---- Customer managed policies
+
+Status SqliteMetadataStore::CreateManagedPolicy(const ManagedPolicy& policy,
+                                                const PolicyVersion& first_version) {
+  const std::string context = "create policy " + policy.name + " (" + policy.policy_id +
+                              ") in account " + policy.account_id;
+  if (first_version.policy_id != policy.policy_id ||
+      first_version.version_id != policy.default_version_id) {
+    return InvalidArgumentError(context + ": the first version must be the policy's default");
+  }
+  const std::optional<int64_t> number = VersionNumber(first_version.version_id);
+  if (!number) {
+    return InvalidArgumentError(context + ": malformed version id " + first_version.version_id);
+  }
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(RequireAccount(db_, policy.account_id));
+  SIGIL_RETURN_IF_ERROR(
+      WithContext(Run(db_, kInsertPolicy, policy.policy_id, policy.account_id, policy.name,
+                      policy.path, policy.description, policy.default_version_id,
+                      static_cast<int64_t>(policy.next_version_number), ToMillis(policy.created),
+                      ToMillis(policy.updated)),
+                  context));
+  SIGIL_RETURN_IF_ERROR(
+      WithContext(Run(db_, kInsertPolicyVersion, policy.policy_id, first_version.version_id,
+                      *number, first_version.document, ToMillis(first_version.created)),
+                  context));
+  SIGIL_RETURN_IF_ERROR(
+      WithContext(InsertTags(db_, kInsertPolicyTag, policy.policy_id, policy.tags), context));
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::DeleteManagedPolicy(const std::string& account_id,
+                                                const std::string& policy_id) {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_ASSIGN_OR_RETURN(PolicyRow policy, ReadPolicy(db_, account_id, policy_id));
+  SIGIL_RETURN_IF_ERROR(RefuseIf(
+      Exists(db_, kPolicyIsAttached, CustomerPolicyArn(account_id, policy.path, policy.name)),
+      kDependentAttachments));
+  SIGIL_RETURN_IF_ERROR(Run(db_, kDeletePolicy, account_id, policy_id));  // versions, tags cascade
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::CreatePolicyVersion(const std::string& account_id,
+                                                const PolicyVersion& version, bool set_as_default,
+                                                TimePoint updated) {
+  const std::string context =
+      "create version " + version.version_id + " of policy " + version.policy_id;
+  const std::optional<int64_t> number = VersionNumber(version.version_id);
+  if (!number) return InvalidArgumentError(context + ": malformed version id");
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_ASSIGN_OR_RETURN(PolicyRow policy, ReadPolicy(db_, account_id, version.policy_id));
+  SIGIL_RETURN_IF_ERROR(
+      WithContext(Run(db_, kInsertPolicyVersion, version.policy_id, version.version_id, *number,
+                      version.document, ToMillis(version.created)),
+                  context));
+  // Past every id handed out, so none is handed out again; never down.
+  const int64_t next = std::max(policy.next_version_number, *number + 1);
+  SIGIL_RETURN_IF_ERROR(Run(db_, kUpdatePolicyVersions, account_id, version.policy_id,
+                            set_as_default ? version.version_id : policy.default_version_id, next,
+                            ToMillis(updated)));
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::DeletePolicyVersion(const std::string& account_id,
+                                                const std::string& policy_id,
+                                                const std::string& version_id) {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_ASSIGN_OR_RETURN(PolicyRow policy, ReadPolicy(db_, account_id, policy_id));
+  if (policy.default_version_id == version_id) {
+    return FailedPreconditionError(kDefaultPolicyVersion);
+  }
+  SIGIL_RETURN_IF_ERROR(Run(db_, kDeletePolicyVersion, policy_id, version_id));
+  if (db_.Changes() == 0) {
+    return NotFoundError("no version " + version_id + " of policy " + policy_id + " in account " +
+                         account_id);
+  }
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::SetDefaultPolicyVersion(const std::string& account_id,
+                                                    const std::string& policy_id,
+                                                    const std::string& version_id,
+                                                    TimePoint updated) {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_ASSIGN_OR_RETURN(PolicyRow policy, ReadPolicy(db_, account_id, policy_id));
+  SIGIL_ASSIGN_OR_RETURN(bool found, Exists(db_, kPolicyVersionExists, policy_id, version_id));
+  if (!found) return NotFoundError("no version " + version_id + " of policy " + policy_id);
+  SIGIL_RETURN_IF_ERROR(Run(db_, kUpdatePolicyVersions, account_id, policy_id, version_id,
+                            policy.next_version_number, ToMillis(updated)));
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::SetManagedPolicyTags(const std::string& account_id,
+                                                 const std::string& policy_id,
+                                                 const std::vector<Tag>& tags) {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(ReadPolicy(db_, account_id, policy_id).status());
+  SIGIL_RETURN_IF_ERROR(Run(db_, kDeletePolicyTags, policy_id));
+  SIGIL_RETURN_IF_ERROR(WithContext(InsertTags(db_, kInsertPolicyTag, policy_id, tags),
+                                    "set tags of policy " + policy_id));
+  return txn.Commit();
+}
+
+// ---- Attachments and inline policies
+
+Status SqliteMetadataStore::AttachPolicy(const PolicyAttachment& attachment) {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(
+      RequireOwner(db_, attachment.account_id, attachment.owner_kind, attachment.owner_id));
+  SIGIL_RETURN_IF_ERROR(Run(db_, kInsertAttachment, attachment.account_id,
+                            OwnerKindText(attachment.owner_kind), attachment.owner_id,
+                            attachment.policy_arn));
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::DetachPolicy(const PolicyAttachment& attachment) {
+  std::lock_guard lock(mu_);
+  SIGIL_RETURN_IF_ERROR(Run(db_, kDeleteAttachment, attachment.account_id,
+                            OwnerKindText(attachment.owner_kind), attachment.owner_id,
+                            attachment.policy_arn));
+  if (db_.Changes() == 0) {
+    return NotFoundError("policy " + attachment.policy_arn + " is not attached to " +
+                         std::string(OwnerKindText(attachment.owner_kind)) + " " +
+                         attachment.owner_id);
+  }
+  return OkStatus();
+}
+
+Status SqliteMetadataStore::PutInlinePolicy(const InlinePolicy& policy) {
+  std::lock_guard lock(mu_);
+  const std::string_view kind = OwnerKindText(policy.owner_kind);
+  const std::string context =
+      "put inline policy " + policy.name + " of " + std::string(kind) + " " + policy.owner_id;
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(RequireOwner(db_, policy.account_id, policy.owner_kind, policy.owner_id));
+  // Replacing takes the new spelling of the name too.
+  SIGIL_RETURN_IF_ERROR(WithContext(Run(db_, kUpdateInlinePolicy, policy.account_id, kind,
+                                        policy.owner_id, policy.name, policy.name, policy.document),
+                                    context));
+  if (db_.Changes() == 0) {
+    SIGIL_RETURN_IF_ERROR(WithContext(Run(db_, kInsertInlinePolicy, policy.account_id, kind,
+                                          policy.owner_id, policy.name, policy.document),
+                                      context));
+  }
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::DeleteInlinePolicy(const std::string& account_id,
+                                               PolicyOwnerKind owner_kind,
+                                               const std::string& owner_id,
+                                               const std::string& name) {
+  std::lock_guard lock(mu_);
+  SIGIL_RETURN_IF_ERROR(
+      Run(db_, kDeleteInlinePolicy, account_id, OwnerKindText(owner_kind), owner_id, name));
+  if (db_.Changes() == 0) {
+    return NotFoundError("no inline policy " + name + " of " +
+                         std::string(OwnerKindText(owner_kind)) + " " + owner_id);
+  }
+  return OkStatus();
+}
+
+// ---- Roles
+
+Status SqliteMetadataStore::CreateRole(const Role& role) {
+  std::lock_guard lock(mu_);
+  const std::string context =
+      "create role " + role.name + " (" + role.role_id + ") in account " + role.account_id;
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(RequireAccount(db_, role.account_id));
+  SIGIL_RETURN_IF_ERROR(WithContext(
+      Run(db_, kInsertRole, role.role_id, role.account_id, role.name, role.path, role.description,
+          role.assume_role_policy, static_cast<int64_t>(role.max_session_duration),
+          NullIfEmpty(role.permissions_boundary_arn), ToMillis(role.created)),
+      context));
+  SIGIL_RETURN_IF_ERROR(
+      WithContext(InsertTags(db_, kInsertRoleTag, role.role_id, role.tags), context));
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::UpdateRole(const Role& role) {
+  std::lock_guard lock(mu_);
+  const std::string context = "update role " + role.role_id;
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(
+      WithContext(Run(db_, kUpdateRole, role.account_id, role.role_id, role.description,
+                      role.assume_role_policy, static_cast<int64_t>(role.max_session_duration),
+                      NullIfEmpty(role.permissions_boundary_arn)),
+                  context));
+  if (db_.Changes() == 0) {
+    return NotFoundError("no role " + role.role_id + " in account " + role.account_id);
+  }
+  SIGIL_RETURN_IF_ERROR(Run(db_, kDeleteRoleTags, role.role_id));
+  SIGIL_RETURN_IF_ERROR(
+      WithContext(InsertTags(db_, kInsertRoleTag, role.role_id, role.tags), context));
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::DeleteRole(const std::string& account_id, const std::string& role_id) {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(RequireRole(db_, account_id, role_id));
+  SIGIL_RETURN_IF_ERROR(RefuseIfOwnerHasPolicies(db_, account_id, PolicyOwnerKind::kRole, role_id));
+  SIGIL_RETURN_IF_ERROR(Run(db_, kDeleteRole, account_id, role_id));  // tags cascade
+  return txn.Commit();
+}
+
+// ---- Usage
 
 Status SqliteMetadataStore::RecordAccessKeyUsage(const std::vector<AccessKeyUsage>& usage) {
   if (usage.empty()) return OkStatus();

@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 
+#include "common/crypto.h"
 #include "store/metadata_store_contract.h"
 #include "store/migrations.h"
 #include "store/sqlite_db.h"
@@ -35,6 +36,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 const TimePoint kT0 = TimePoint(std::chrono::milliseconds(1'700'000'000'000));
 constexpr char kAccount[] = "123456789012";
+// SHA-256 of migration 1's statements, each followed by ";\n" (see Version1IsUnchanged).
+constexpr char kMigration1Sha256[] =
+    "91a1bf8aa72aae4e52a8250c754bfc5ba4bc6dc5e4e544318036fc5dbe82e181";
 
 Account TestAccount() { return Account{.account_id = kAccount, .name = "test", .created = kT0}; }
 
@@ -120,6 +124,178 @@ TEST(SqliteMetadataStoreTest, MigrationsApplyOnceAndAreIdempotentOnReopen) {
   ASSERT_NE(OpenOrDie(path), nullptr);
   ASSERT_NE(OpenOrDie(path), nullptr);
   EXPECT_EQ(AppliedMigrations(path), first);
+}
+
+// Shipped migrations are immutable: databases in the field already ran them, so an edit would
+// never reach them. Append a new step instead.
+TEST(MigrationsTest, Version1IsUnchanged) {
+  std::string text;
+  for (std::string_view statement : Migrations()[0].statements) {
+    text += statement;
+    text += ";\n";
+  }
+  EXPECT_EQ(Sha256Hex(text), kMigration1Sha256) << text;
+}
+
+// A database written by a Sigil that knew only schema version 1 is upgraded in place on open,
+// keeping its accounts, users, tags, keys and usage, and then supports the new entities.
+TEST(SqliteMetadataStoreTest, Version1DatabaseUpgradesKeepingUsersAndKeys) {
+  ScratchDir dir;
+  const std::string path = dir.File(kDbName);
+  const std::string sealed("\x00\x01sealed\xff", 9);
+  {
+    auto db = sqlite::Db::Open(path);
+    ASSERT_THAT(db, IsOk());
+    ASSERT_THAT(db->Exec(kCreateSchemaMigrationsTable), IsOk());
+    for (std::string_view statement : Migrations()[0].statements) {
+      ASSERT_THAT(db->Exec(statement), IsOk());
+    }
+    ASSERT_THAT(db->Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (1, 42);"
+                         "INSERT INTO accounts VALUES ('123456789012', 'test', 1700000000000);"
+                         "INSERT INTO users (user_id, account_id, name, path, created_ms) VALUES"
+                         " ('AIDA00000000000000007', '123456789012', 'user-7', '/', 1700000000000);"
+                         "INSERT INTO user_tags VALUES ('AIDA00000000000000007', 0, 'index', '7')"),
+                IsOk());
+    auto insert_key = db->Prepare(
+        "INSERT INTO access_keys VALUES (?1, '123456789012', ?2, 'Active', 1700000000000, ?3)");
+    ASSERT_THAT(insert_key, IsOk());
+    ASSERT_THAT(
+        insert_key->Bind("AKIAUSER000000000000", "AIDA00000000000000007", Base64Encode(sealed))
+            .Run(),
+        IsOk());
+    ASSERT_THAT(db->Exec("INSERT INTO access_key_usage VALUES"
+                         " ('AKIAUSER000000000000', 1700000000500, 'us-east-1', 'iam')"),
+                IsOk());
+  }
+
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  const auto applied = AppliedMigrations(path);
+  ASSERT_EQ(applied.size(), 2u);
+  EXPECT_EQ(applied[0], std::make_pair(int64_t{1}, int64_t{42}));  // untouched
+  EXPECT_EQ(applied[1].first, 2);
+
+  const AccessKey key{.access_key_id = "AKIAUSER000000000000",
+                      .account_id = kAccount,
+                      .user_id = NumberedUser(7).user_id,
+                      .status = AccessKeyStatus::kActive,
+                      .created = kT0,
+                      .sealed_secret = sealed};
+  auto data = store->LoadIdentity();
+  ASSERT_THAT(data, IsOk());
+  EXPECT_THAT(data->accounts, ::testing::ElementsAre(TestAccount()));
+  EXPECT_THAT(data->users, ::testing::ElementsAre(NumberedUser(7)));  // no boundary
+  EXPECT_THAT(data->access_keys, ::testing::ElementsAre(key));
+  EXPECT_THAT(data->key_usage, ::testing::ElementsAre(
+                                   AccessKeyUsage{.access_key_id = key.access_key_id,
+                                                  .last_used = kT0 + std::chrono::milliseconds(500),
+                                                  .region = "us-east-1",
+                                                  .service = "iam"}));
+
+  // The upgraded database has the new tables and column, and the old rules still hold.
+  const std::string user_id = NumberedUser(7).user_id;
+  ASSERT_THAT(store->SetUserPermissionsBoundary(kAccount, user_id, "arn:aws:iam::aws:policy/X"),
+              IsOk());
+  ASSERT_THAT(store->CreateGroup(Group{.account_id = kAccount,
+                                       .group_id = "AGPA00000000000000001",
+                                       .name = "g",
+                                       .path = "/",
+                                       .created = kT0}),
+              IsOk());
+  ASSERT_THAT(store->AddUserToGroup(kAccount, "AGPA00000000000000001", user_id), IsOk());
+  EXPECT_THAT(store->DeleteUser(kAccount, user_id),
+              StatusIsExactly(StatusCode::kFailedPrecondition, kDependentAccessKeys));
+  data = store->LoadIdentity();
+  ASSERT_THAT(data, IsOk());
+  ASSERT_EQ(data->users.size(), 1u);
+  EXPECT_EQ(data->users[0].permissions_boundary_arn, "arn:aws:iam::aws:policy/X");
+  EXPECT_EQ(data->memberships.size(), 1u);
+}
+
+// Policies, their counters, versions, attachments, inline policies and roles survive a reopen.
+TEST(SqliteMetadataStoreTest, ReopenKeepsPoliciesAndRoles) {
+  ScratchDir dir;
+  const std::string path = dir.File(kDbName);
+  const ManagedPolicy policy{.account_id = kAccount,
+                             .policy_id = "ANPA00000000000000001",
+                             .name = "p",
+                             .path = "/",
+                             .description = "d",
+                             .default_version_id = "v1",
+                             .next_version_number = 2,
+                             .created = kT0,
+                             .updated = kT0,
+                             .tags = {{"k", "v"}}};
+  const Role role{.account_id = kAccount,
+                  .role_id = "AROA00000000000000001",
+                  .name = "r",
+                  .path = "/",
+                  .description = "",
+                  .assume_role_policy = "{}",
+                  .max_session_duration = 3600,
+                  .permissions_boundary_arn = "arn:aws:iam::aws:policy/X",
+                  .created = kT0,
+                  .tags = {{"a", "b"}}};
+  IdentityData before;
+  {
+    auto store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_THAT(store->CreateAccount(TestAccount()), IsOk());
+    ASSERT_THAT(store->CreateManagedPolicy(policy, PolicyVersion{.policy_id = policy.policy_id,
+                                                                 .version_id = "v1",
+                                                                 .document = "{}",
+                                                                 .created = kT0}),
+                IsOk());
+    ASSERT_THAT(store->CreatePolicyVersion(kAccount,
+                                           PolicyVersion{.policy_id = policy.policy_id,
+                                                         .version_id = "v2",
+                                                         .document = "{\"v\":2}",
+                                                         .created = kT0},
+                                           true, kT0 + std::chrono::seconds(1)),
+                IsOk());
+    ASSERT_THAT(store->CreateRole(role), IsOk());
+    ASSERT_THAT(store->AttachPolicy(PolicyAttachment{
+                    .account_id = kAccount,
+                    .owner_kind = PolicyOwnerKind::kRole,
+                    .owner_id = role.role_id,
+                    .policy_arn = "arn:aws:iam::" + std::string(kAccount) + ":policy/p"}),
+                IsOk());
+    ASSERT_THAT(store->PutInlinePolicy(InlinePolicy{.account_id = kAccount,
+                                                    .owner_kind = PolicyOwnerKind::kRole,
+                                                    .owner_id = role.role_id,
+                                                    .name = "inline",
+                                                    .document = "{}"}),
+                IsOk());
+    auto data = store->LoadIdentity();
+    ASSERT_THAT(data, IsOk());
+    before = std::move(data).value();
+  }
+  ASSERT_EQ(before.managed_policies.size(), 1u);
+  EXPECT_EQ(before.managed_policies[0].next_version_number, 3);
+  EXPECT_EQ(before.managed_policies[0].default_version_id, "v2");
+
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  auto after = store->LoadIdentity();
+  ASSERT_THAT(after, IsOk());
+  EXPECT_EQ(after->managed_policies, before.managed_policies);
+  EXPECT_EQ(after->policy_versions, before.policy_versions);
+  EXPECT_EQ(after->roles, before.roles);
+  EXPECT_EQ(after->attachments, before.attachments);
+  EXPECT_EQ(after->inline_policies, before.inline_policies);
+  EXPECT_EQ(after->roles, std::vector<Role>{role});
+  // The persisted counter keeps numbering after the reopen.
+  EXPECT_THAT(
+      store->CreatePolicyVersion(
+          kAccount,
+          PolicyVersion{
+              .policy_id = policy.policy_id, .version_id = "v3", .document = "{}", .created = kT0},
+          false, kT0),
+      IsOk());
+  after = store->LoadIdentity();
+  ASSERT_THAT(after, IsOk());
+  ASSERT_EQ(after->managed_policies.size(), 1u);
+  EXPECT_EQ(after->managed_policies[0].next_version_number, 4);
 }
 
 TEST(SqliteMetadataStoreTest, NewerSchemaVersionIsRefused) {

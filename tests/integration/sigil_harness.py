@@ -13,6 +13,7 @@ Nothing here touches the real ~/.aws: importing this module points the AWS confi
 files of this process at an empty temporary directory. Not thread-safe except where noted.
 """
 
+import atexit
 import collections
 import configparser
 import contextlib
@@ -20,13 +21,13 @@ import datetime
 import hashlib
 import hmac
 import http.client
+import importlib
 import json
 import os
 import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -51,6 +52,7 @@ CLI_ERROR_RE = re.compile(r"An error occurred \((\w+)\)")
 
 # Isolate this process (boto3/botocore) from the real ~/.aws and any ambient AWS settings.
 _PRIVATE_AWS_DIR = tempfile.mkdtemp(prefix="sigil-it-aws-")
+atexit.register(shutil.rmtree, _PRIVATE_AWS_DIR, True)
 for _name in list(os.environ):
     if _name.startswith("AWS_"):
         del os.environ[_name]
@@ -267,6 +269,38 @@ class SigilServer:
         return self.client("sts").get_caller_identity()["Account"]
 
 
+# Every secret, signature and session token the boto3 clients of this process have sent or
+# received; ServerTestCase checks that none of them shows up in the server's output.
+SENSITIVE = set()
+_SIGNATURE_RE = re.compile(r"Signature=([0-9a-f]{64})")
+
+
+def _record_sent(request, **_):
+    for name in ("Authorization", "X-Amz-Security-Token"):
+        value = request.headers.get(name)
+        if isinstance(value, bytes):
+            value = value.decode()
+        if value and name == "Authorization":
+            SENSITIVE.update(_SIGNATURE_RE.findall(value))
+        elif value:
+            SENSITIVE.add(value)
+
+
+def _record_new_secret(parsed, **_):
+    secret = (parsed or {}).get("AccessKey", {}).get("SecretAccessKey")
+    if secret:
+        SENSITIVE.add(secret)
+
+
+def assert_no_sensitive_output(server):
+    """Fails if any secret, signature or token boto3 handled appears in the server's output."""
+    text = server.stdout() + server.stderr()
+    leaked = sorted(v for v in SENSITIVE if v and len(v) >= 16 and v in text)
+    if leaked:
+        raise AssertionError(f"{len(leaked)} secret(s)/signature(s)/token(s) sent or received "
+                             f"by boto3 appear in the server's stdout/stderr ({server.tmp})")
+
+
 def make_client(url, service, creds, **config):
     """A boto3 client for `service` at `url` with retries disabled (each error surfaces once)."""
     session = boto3.session.Session(aws_access_key_id=creds.access_key,
@@ -274,7 +308,13 @@ def make_client(url, service, creds, **config):
                                     aws_session_token=creds.token, region_name=REGION)
     cfg = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"},
                                  connect_timeout=5, read_timeout=30, **config)
-    return session.client(service, endpoint_url=url, config=cfg)
+    client = session.client(service, endpoint_url=url, config=cfg)
+    SENSITIVE.add(creds.secret)
+    if creds.token:
+        SENSITIVE.add(creds.token)
+    client.meta.events.register("before-send", _record_sent)
+    client.meta.events.register("after-call.iam.CreateAccessKey", _record_new_secret)
+    return client
 
 
 class ServerTestCase(unittest.TestCase):
@@ -306,6 +346,7 @@ class ServerTestCase(unittest.TestCase):
             if rc not in (0, None):
                 raise AssertionError(f"sigil server exited with {rc} on SIGTERM; stderr tail:\n"
                                      f"{cls.server.stderr()[-3000:]}")
+            assert_no_sensitive_output(cls.server)
         finally:
             cls.server.close()
             super().tearDownClass()
@@ -391,7 +432,10 @@ def http_request(url, method="GET", path="/", headers=None, body=b"", timeout=15
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
         conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-        headers = list((headers or {}).items()) if isinstance(headers, dict) else list(headers or [])
+        if isinstance(headers, dict):
+            headers = list(headers.items())
+        else:
+            headers = list(headers or [])
         if not any(k.lower() == "host" for k, _ in headers):
             headers.insert(0, ("Host", parts.netloc))
         if body and not any(k.lower() in ("content-length", "transfer-encoding")
@@ -595,24 +639,41 @@ def presign_v4(url, creds, params, service="sts", region=REGION, when=None, expi
 
 @contextlib.contextmanager
 def botocore_clock(when):
-    """Makes botocore's signers see `when` (UTC) as the current time, across botocore versions."""
-    naive = when.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    if hasattr(botocore.auth, "get_current_datetime"):
-        with mock.patch.object(botocore.auth, "get_current_datetime",
-                               lambda remove_tzinfo=True: naive):
-            yield
-    else:
-        real = datetime.datetime
+    """Makes botocore's signers see `when` (UTC) as the current time, across botocore versions.
 
-        class FrozenDatetime(real):
-            @classmethod
-            def utcnow(cls):
-                return naive
+    Patches botocore.auth and, where awscrt is installed, botocore.crt.auth (older botocore
+    signs with CRT when it is available); newer botocore reads get_current_datetime, older
+    calls datetime.datetime.utcnow().
+    """
+    aware = when.astimezone(datetime.timezone.utc)
+    naive = aware.replace(tzinfo=None)
+    modules = [botocore.auth]
+    try:
+        modules.append(importlib.import_module("botocore.crt.auth"))
+    except ImportError:
+        pass
 
-        fake_module = mock.Mock(wraps=datetime)
-        fake_module.datetime = FrozenDatetime
-        with mock.patch.object(botocore.auth, "datetime", fake_module):
-            yield
+    class FrozenDatetime(datetime.datetime):
+        @classmethod
+        def utcnow(cls):
+            return naive
+
+        @classmethod
+        def now(cls, tz=None):
+            return aware.astimezone(tz) if tz else naive
+
+    fake_datetime_module = mock.Mock(wraps=datetime)
+    fake_datetime_module.datetime = FrozenDatetime
+    fake_datetime_module.timezone = datetime.timezone
+    with contextlib.ExitStack() as stack:
+        for module in modules:
+            if hasattr(module, "get_current_datetime"):
+                stack.enter_context(mock.patch.object(
+                    module, "get_current_datetime",
+                    lambda remove_tzinfo=True: naive if remove_tzinfo else aware))
+            if hasattr(module, "datetime"):
+                stack.enter_context(mock.patch.object(module, "datetime", fake_datetime_module))
+        yield
 
 
 def _botocore_credentials(creds):
@@ -667,7 +728,7 @@ class AwsCli:
         self.label = label
         self.path = path
         out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60,
-                             env=self.base_env(tempfile.gettempdir()))
+                             env=self.base_env(_PRIVATE_AWS_DIR))
         self.version = (out.stdout + out.stderr).strip()
         m = re.search(r"aws-cli/(\d+)\.", self.version)
         if not m:

@@ -1,7 +1,9 @@
 """Access keys through boto3: create (AWS shapes, at most two per user), list, update
 Active/Inactive (effective on the very next request), delete, and GetAccessKeyLastUsed."""
 
+import concurrent.futures
 import datetime
+import threading
 import time
 import unittest
 
@@ -66,6 +68,29 @@ class AccessKeysTest(h.ServerTestCase):
         self.create_key("two_keys")
         self.assertClientError("LimitExceeded", 409, self.iam.create_access_key,
                                UserName="two_keys")
+
+    def test_concurrent_creates_respect_the_limit(self):
+        self.create_user("key_race")
+        clients = [self.server.client("iam") for _ in range(6)]
+        barrier = threading.Barrier(6)
+
+        def attempt(i):
+            client = clients[i]
+            barrier.wait(10)
+            try:
+                return client.create_access_key(UserName="key_race")["AccessKey"]["AccessKeyId"]
+            except h.botocore.exceptions.ClientError as e:
+                return (e.response["Error"]["Code"],
+                        e.response["ResponseMetadata"]["HTTPStatusCode"])
+
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            results = list(pool.map(attempt, range(6)))
+        created = sorted(r for r in results if isinstance(r, str))
+        self.assertEqual(len(created), 2, results)
+        self.assertEqual([r for r in results if not isinstance(r, str)],
+                         [("LimitExceeded", 409)] * 4)
+        listed = self.iam.list_access_keys(UserName="key_race")["AccessKeyMetadata"]
+        self.assertEqual(sorted(m["AccessKeyId"] for m in listed), created)
 
     def test_inactive_key_stops_working_on_next_request(self):
         self.create_user("toggler")

@@ -2,7 +2,9 @@
 update, delete (DeleteConflict while keys exist), tags, input validation, and the deny-by-default
 authorization of IAM users (everything but sts:GetCallerIdentity is AccessDenied)."""
 
+import concurrent.futures
 import datetime
+import threading
 import unittest
 
 import sigil_harness as h
@@ -58,6 +60,27 @@ class IamUsersTest(h.ServerTestCase):
         self.create_user("CaseUser")
         self.assertClientError("EntityAlreadyExists", 409, self.iam.create_user,
                                UserName="caseuser")
+
+    def test_concurrent_creates_of_one_name(self):
+        clients = [self.server.client("iam") for _ in range(8)]
+        barrier = threading.Barrier(8)
+
+        def attempt(i):
+            client = clients[i]
+            barrier.wait(10)
+            try:
+                return client.create_user(UserName="race_user")["User"]["UserId"]
+            except h.botocore.exceptions.ClientError as e:
+                return (e.response["Error"]["Code"],
+                        e.response["ResponseMetadata"]["HTTPStatusCode"])
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(attempt, range(8)))
+        winners = [r for r in results if isinstance(r, str)]
+        self.assertEqual(len(winners), 1, results)
+        self.assertEqual(sorted(r for r in results if not isinstance(r, str)),
+                         [("EntityAlreadyExists", 409)] * 7)
+        self.assertEqual(self.iam.get_user(UserName="race_user")["User"]["UserId"], winners[0])
 
     def test_invalid_user_names_and_paths(self):
         self.create_user("a" * 64)  # the maximum length is fine

@@ -19,8 +19,8 @@ class RestartTest(unittest.TestCase):
 
     def setUp(self):
         self.server = h.SigilServer()
-        self.server.start()
         self.addCleanup(self.server.close)
+        self.server.start()
 
     def assertCode(self, code, status, fn, *args, **kwargs):
         with self.assertRaises(h.botocore.exceptions.ClientError) as cm:

@@ -6,9 +6,10 @@ JSON line per request, never a secret, signature or token)."""
 import concurrent.futures
 import configparser
 import datetime
+import hashlib
+import http.client
 import json
 import os
-import re
 import shutil
 import socket
 import stat
@@ -115,24 +116,25 @@ class ServerBasicsTest(h.ServerTestCase):
         self.assertHttpError(resp, "InvalidAction", 400)
 
     def test_keep_alive(self):
-        import http.client
         conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
         self.addCleanup(conn.close)
+        local_ports = set()
         for _ in range(3):
             signed = h.sign_v4(self.server.url, self.root, h.GCI)
             conn.request("POST", "/", body=signed.body,
                          headers={k: v for k, v in signed.headers})
+            local_ports.add(conn.sock.getsockname()[1])
             resp = conn.getresponse()
             body = resp.read()
             self.assertEqual(resp.status, 200, body)
             self.assertFalse(resp.will_close, "server closed a keep-alive connection")
-        self.assertIsNotNone(conn.sock, "connection was not kept alive")
+        self.assertEqual(len(local_ports), 1, "requests did not share one connection")
 
     def test_expect_100_continue_answered_at_once(self):
         signed = h.sign_v4(self.server.url, self.root, h.GCI)
         sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
         self.addCleanup(sock.close)
-        head = [f"POST / HTTP/1.1"] + [f"{k}: {v}" for k, v in signed.headers]
+        head = ["POST / HTTP/1.1"] + [f"{k}: {v}" for k, v in signed.headers]
         head.append("Expect: 100-continue")
         start = time.monotonic()
         sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
@@ -192,7 +194,7 @@ class RequestLogTest(h.ServerTestCase):
         right = h.signature_for("POST", "/", [], bad.headers,
                                 bad.authorization.split("SignedHeaders=")[1]
                                 .split(",")[0].split(";"),
-                                h.hashlib.sha256(bad.body).hexdigest(),
+                                hashlib.sha256(bad.body).hexdigest(),
                                 dict((k.lower(), v) for k, v in bad.headers)["x-amz-date"],
                                 self.root, h.REGION, "sts")[0]
         forbidden["expected signature"] = right
@@ -270,8 +272,12 @@ class OptionsFromFlagsTest(h.ServerTestCase):
         big = list_users(420)
         self.assertGreater(len(big.body), 400)
         resp = big.send()
-        self.assertEqual(resp.status, 413, resp)
-        self.assertTrue(resp.header("x-amzn-RequestId"), resp.headers)
+        err = self.assertHttpError(resp, "RequestEntityTooLarge", 413)
+        # Logged like any other request.
+        self.server.wait_for_stderr(lambda text: err.request_id in text)
+        logged = [r for r in self.server.log_records() if r.get("request_id") == err.request_id]
+        self.assertEqual([(r.get("status"), r.get("error")) for r in logged],
+                         [(413, "RequestEntityTooLarge")])
 
     def test_oversized_body_refused_before_100_continue(self):
         big = h.sign_v4(self.server.url, self.root,
@@ -312,7 +318,8 @@ class OptionsFromEnvironmentTest(unittest.TestCase):
         self.assertTrue(err.message.startswith("Signature expired"), err.message)
         big = h.sign_v4(server.url, root, {"Action": "ListUsers", "Version": h.IAM_VERSION,
                                            "PathPrefix": "/" + "p" * 420}, service="iam")
-        self.assertEqual(big.send().status, 413)
+        resp = big.send()
+        self.assertEqual((h.parse_error(resp).code, resp.status), ("RequestEntityTooLarge", 413))
         self.assertEqual(server.stop(), 0)
 
 
