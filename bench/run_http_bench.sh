@@ -223,11 +223,13 @@ run_target() {
   cpu1=$(cpu_ticks "$pid")
   local rps p50 p99 errors
   if [[ $name == sigil-fresh ]]; then
+    grep -q ' requests=' "$raw" || { echo "sigil_sign_load failed:" >&2; cat "$raw" >&2; exit 1; }
     rps=$(grep -oE 'rps=[0-9.]+' "$raw" | cut -d= -f2)
     p50=$(grep -oE 'p50_ms=[0-9.]+' "$raw" | cut -d= -f2)
     p99=$(grep -oE 'p99_ms=[0-9.]+' "$raw" | cut -d= -f2)
     errors=$(grep -oE ' errors=[0-9]+' "$raw" | cut -d= -f2)
   else
+    grep -q '^Requests/sec:' "$raw" || { echo "wrk failed:" >&2; cat "$raw" >&2; exit 1; }
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$raw")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$raw")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$raw")")

@@ -147,16 +147,11 @@ int RunServer(const ServerFlags& flags) {
   auth::SigningKeyCache signing_keys;
   server::RequestLog log(flags.access_log);
   server::PipelineDeps deps{
-      identity,
-      usage,
-      *iam,
-      *sts,
-      clock,
-      signing_keys,
-      log,
-      server::AuthenticateOptions{std::chrono::seconds(flags.max_skew_seconds)},
-      *source_ip,
-      flags.max_body_bytes};
+      identity,   usage,
+      *iam,       *sts,
+      clock,      signing_keys,
+      log,        server::AuthenticateOptions{std::chrono::seconds(flags.max_skew_seconds)},
+      *source_ip, flags.max_body_bytes};
   server::PipelineHandler handler(deps);
 
   http::ServerOptions options;

@@ -1,8 +1,6 @@
 // Account-wide views: GetAccountSummary (entity counts and IAM quotas) and
 // GetAccountAuthorizationDetails (every user, group, role and managed policy in use, with their
 // policies).
-#include <algorithm>
-
 #include "common/strings.h"
 #include "iam/aws_managed_policies.h"
 #include "iam/iam_common.h"
@@ -22,9 +20,10 @@ StatusOr<Value> GetAccountSummary(const CallContext& ctx, const Value&) {
     versions_in_use += a.account_id == account ? 1 : 0;
   }
   auto count = [](const auto& v) { return static_cast<int64_t>(v.size()); };
-  // Every key AWS returns, including those the botocore enum lacks (Roles, InstanceProfiles,
-  // Providers and the role and trust policy sizes). Sigil has no MFA devices, server or signing
-  // certificates, instance profiles or identity providers yet: those count 0.
+  // Every key AWS returns (newer botocore models list them all; the one Sigil embeds lacks
+  // Roles, InstanceProfiles, Providers, AccountPasswordPresent and the role and trust policy
+  // sizes). Sigil has no passwords, MFA devices, server or signing certificates, instance
+  // profiles or identity providers yet: those count 0.
   Value summary = {
       {"Users", count(snap.Users(account))},
       {"UsersQuota", kMaxUsersPerAccount},
@@ -49,6 +48,7 @@ StatusOr<Value> GetAccountSummary(const CallContext& ctx, const Value&) {
       {"AttachedPoliciesPerRoleQuota", kMaxAttachedPolicies},
       {"SigningCertificatesPerUserQuota", 2},
       {"AccountAccessKeysPresent", snap.Keys(account, "").empty() ? 0 : 1},
+      {"AccountPasswordPresent", 0},
       {"AccountSigningCertificatesPresent", 0},
       {"AccountMFAEnabled", 0},
       {"MFADevices", 0},

@@ -8,7 +8,6 @@
 #include "iam/iam_common.h"
 #include "iam/iam_service.h"
 #include "iam/policy_documents.h"
-#include "store/metadata_store.h"
 
 namespace sigil::iam {
 namespace {

@@ -12,11 +12,16 @@ struct Quota {
 
 Quota QuotaFor(DocumentUse use) {
   switch (use) {
-    case DocumentUse::kManaged: return {6144, "managed"};
-    case DocumentUse::kUserInline: return {2048, "user"};
-    case DocumentUse::kGroupInline: return {5120, "group"};
-    case DocumentUse::kRoleInline: return {10240, "role"};
-    case DocumentUse::kTrust: return {2048, "trust"};
+    case DocumentUse::kManaged:
+      return {6144, "managed"};
+    case DocumentUse::kUserInline:
+      return {2048, "user"};
+    case DocumentUse::kGroupInline:
+      return {5120, "group"};
+    case DocumentUse::kRoleInline:
+      return {10240, "role"};
+    case DocumentUse::kTrust:
+      return {2048, "trust"};
   }
   return {6144, "managed"};
 }
@@ -27,12 +32,12 @@ policy::PolicyKind PolicyKindFor(DocumentUse use) {
   return use == DocumentUse::kTrust ? policy::PolicyKind::kTrust : policy::PolicyKind::kIdentity;
 }
 
-Status ValidatePolicyDocument(std::string_view json, DocumentUse use,
-                              std::string_view owner_name) {
+Status ValidatePolicyDocument(std::string_view json, DocumentUse use, std::string_view owner_name) {
   const Quota quota = QuotaFor(use);
   if (policy::PolicySizeWithoutWhitespace(json) > quota.max) {
     switch (use) {
-      case DocumentUse::kManaged: return LimitExceeded("PolicySize", static_cast<int64_t>(quota.max));
+      case DocumentUse::kManaged:
+        return LimitExceeded("PolicySize", static_cast<int64_t>(quota.max));
       case DocumentUse::kTrust:
         return LimitExceeded("ACLSizePerRole", static_cast<int64_t>(quota.max));
       default:

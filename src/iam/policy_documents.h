@@ -12,11 +12,11 @@
 namespace sigil::iam {
 
 enum class DocumentUse {
-  kManaged,       // customer managed policy version: 6,144
-  kUserInline,    // 2,048 (aggregate per user in AWS; checked per document here)
-  kGroupInline,   // 5,120
-  kRoleInline,    // 10,240
-  kTrust,         // role trust policy: 2,048
+  kManaged,      // customer managed policy version: 6,144
+  kUserInline,   // 2,048 (the callers check the sum over all of an owner's inline policies)
+  kGroupInline,  // 5,120
+  kRoleInline,   // 10,240
+  kTrust,        // role trust policy: 2,048
 };
 
 // OK, or LimitExceeded (size) / MalformedPolicyDocument (grammar) with AWS's wording.

@@ -27,14 +27,13 @@ struct SimSet {
 };
 
 StatusOr<std::shared_ptr<const policy::Policy>> ParseInput(const std::string& text,
-                                                          policy::PolicyKind kind) {
+                                                           policy::PolicyKind kind) {
   auto parsed = policy::ParsePolicy(text, kind);
   if (!parsed.ok()) return MalformedPolicyDocument(parsed.status().message());
   return parsed;
 }
 
-Status AddInputPolicies(const Value& in, const char* member, policy::PolicyKind kind,
-                        SimSet* set) {
+Status AddInputPolicies(const Value& in, const char* member, policy::PolicyKind kind, SimSet* set) {
   if (!in.contains(member)) return OkStatus();
   int n = 0;
   for (const Value& doc : in[member]) {
@@ -99,17 +98,19 @@ StatusOr<SimPrincipal> AddPrincipalPolicies(const CallContext& ctx, const std::s
     const Group* g = ctx.snapshot.FindGroup(account, name);
     if (g == nullptr) return missing();
     // A group is simulated through its own policies, as a member without other policies.
-    for (const InlinePolicy* p : ctx.snapshot.InlinePoliciesOf(PolicyOwnerKind::kGroup, g->group_id)) {
+    for (const InlinePolicy* p :
+         ctx.snapshot.InlinePoliciesOf(PolicyOwnerKind::kGroup, g->group_id)) {
       auto parsed = policy::ParsePolicy(p->document, policy::PolicyKind::kIdentity);
       if (parsed.ok()) set->identity.push_back({*parsed, parsed->get(), p->name, "group"});
     }
-    for (const PolicyAttachment* a : ctx.snapshot.AttachmentsOf(PolicyOwnerKind::kGroup, g->group_id)) {
+    for (const PolicyAttachment* a :
+         ctx.snapshot.AttachmentsOf(PolicyOwnerKind::kGroup, g->group_id)) {
       const policy::Policy* doc = ctx.snapshot.ManagedPolicyDocument(a->policy_arn);
       if (doc == nullptr) continue;
-      std::string source = StartsWith(a->policy_arn, "arn:aws:iam::aws:") ? "aws-managed"
-                                                                           : "user-managed";
-      set->identity.push_back({nullptr, doc, a->policy_arn.substr(a->policy_arn.rfind('/') + 1),
-                               source});
+      std::string source =
+          StartsWith(a->policy_arn, "arn:aws:iam::aws:") ? "aws-managed" : "user-managed";
+      set->identity.push_back(
+          {nullptr, doc, a->policy_arn.substr(a->policy_arn.rfind('/') + 1), source});
     }
     return who;
   }
@@ -128,7 +129,8 @@ StatusOr<policy::RequestContext> ContextFrom(const Value& in) {
       std::string value = v.get<std::string>();
       if (type == "binary" || type == "binaryList") {
         auto raw = Base64Decode(value);
-        if (!raw.ok()) return InvalidInput("Context key " + key + " has a value that is not base64.");
+        if (!raw.ok())
+          return InvalidInput("Context key " + key + " has a value that is not base64.");
         value = std::move(raw).value();
       }
       values.push_back(std::move(value));
@@ -190,10 +192,10 @@ StatusOr<Value> Simulate(const CallContext& ctx, const Value& in, SimSet set,
       request.resource_account = owner_account;
       request.context = &context;
       request.identity_policies = identity_refs;
-      if (set.boundary) request.permissions_boundary = policy::PolicyRef{set.boundary->policy,
-                                                                        set.boundary->label};
-      if (set.resource) request.resource_policy = policy::PolicyRef{set.resource->policy,
-                                                                   set.resource->label};
+      if (set.boundary)
+        request.permissions_boundary = policy::PolicyRef{set.boundary->policy, set.boundary->label};
+      if (set.resource)
+        request.resource_policy = policy::PolicyRef{set.resource->policy, set.resource->label};
       policy::Decision decision = policy::Evaluate(request);
 
       Value result = {{"EvalActionName", action},
@@ -211,7 +213,8 @@ StatusOr<Value> Simulate(const CallContext& ctx, const Value& in, SimSet set,
       }
       result["MatchedStatements"] = std::move(matched);
       Value missing = Value::array();
-      for (std::string_view key : decision.missing_context_keys) missing.push_back(std::string(key));
+      for (std::string_view key : decision.missing_context_keys)
+        missing.push_back(std::string(key));
       result["MissingContextValues"] = std::move(missing);
       if (decision.allowed_by_boundary) {
         result["PermissionsBoundaryDecisionDetail"] = {
@@ -228,9 +231,10 @@ StatusOr<Value> Simulate(const CallContext& ctx, const Value& in, SimSet set,
 
 StatusOr<Value> SimulatePrincipalPolicy(const CallContext& ctx, const Value& in) {
   SimSet set;
-  SIGIL_ASSIGN_OR_RETURN(SimPrincipal who, AddPrincipalPolicies(
-                                               ctx, in["PolicySourceArn"].get<std::string>(), &set));
-  SIGIL_RETURN_IF_ERROR(AddInputPolicies(in, "PolicyInputList", policy::PolicyKind::kIdentity, &set));
+  SIGIL_ASSIGN_OR_RETURN(SimPrincipal who,
+                         AddPrincipalPolicies(ctx, in["PolicySourceArn"].get<std::string>(), &set));
+  SIGIL_RETURN_IF_ERROR(
+      AddInputPolicies(in, "PolicyInputList", policy::PolicyKind::kIdentity, &set));
   SIGIL_RETURN_IF_ERROR(AddInputPolicies(in, "PermissionsBoundaryPolicyInputList",
                                          policy::PolicyKind::kBoundary, &set));
   return Simulate(ctx, in, std::move(set), who);
@@ -238,7 +242,8 @@ StatusOr<Value> SimulatePrincipalPolicy(const CallContext& ctx, const Value& in)
 
 StatusOr<Value> SimulateCustomPolicy(const CallContext& ctx, const Value& in) {
   SimSet set;
-  SIGIL_RETURN_IF_ERROR(AddInputPolicies(in, "PolicyInputList", policy::PolicyKind::kIdentity, &set));
+  SIGIL_RETURN_IF_ERROR(
+      AddInputPolicies(in, "PolicyInputList", policy::PolicyKind::kIdentity, &set));
   SIGIL_RETURN_IF_ERROR(AddInputPolicies(in, "PermissionsBoundaryPolicyInputList",
                                          policy::PolicyKind::kBoundary, &set));
   // Without CallerArn the custom policies are evaluated as an anonymous user of the account.
@@ -269,13 +274,15 @@ StatusOr<Value> GetContextKeysForPrincipalPolicy(const CallContext& ctx, const V
   SimSet set;
   SIGIL_RETURN_IF_ERROR(
       AddPrincipalPolicies(ctx, in["PolicySourceArn"].get<std::string>(), &set).status());
-  SIGIL_RETURN_IF_ERROR(AddInputPolicies(in, "PolicyInputList", policy::PolicyKind::kIdentity, &set));
+  SIGIL_RETURN_IF_ERROR(
+      AddInputPolicies(in, "PolicyInputList", policy::PolicyKind::kIdentity, &set));
   return ContextKeys(set);
 }
 
 StatusOr<Value> GetContextKeysForCustomPolicy(const CallContext&, const Value& in) {
   SimSet set;
-  SIGIL_RETURN_IF_ERROR(AddInputPolicies(in, "PolicyInputList", policy::PolicyKind::kIdentity, &set));
+  SIGIL_RETURN_IF_ERROR(
+      AddInputPolicies(in, "PolicyInputList", policy::PolicyKind::kIdentity, &set));
   return ContextKeys(set);
 }
 

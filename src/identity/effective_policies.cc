@@ -1,15 +1,19 @@
 #include "identity/effective_policies.h"
 
-
 namespace sigil {
 
 std::string_view PolicySourceTypeName(PolicySource source) {
   switch (source) {
-    case PolicySource::kUserInline: return "user";
-    case PolicySource::kGroupInline: return "group";
-    case PolicySource::kRoleInline: return "role";
-    case PolicySource::kCustomerManaged: return "user-managed";
-    case PolicySource::kAwsManaged: return "aws-managed";
+    case PolicySource::kUserInline:
+      return "user";
+    case PolicySource::kGroupInline:
+      return "group";
+    case PolicySource::kRoleInline:
+      return "role";
+    case PolicySource::kCustomerManaged:
+      return "user-managed";
+    case PolicySource::kAwsManaged:
+      return "aws-managed";
   }
   return "none";
 }
@@ -107,8 +111,8 @@ class Builder {
       }
       auto compiled = cache_.Compile(it->second->document, policy::PolicyKind::kIdentity);
       if (!compiled.ok()) {
-        return InternalError("stored policy " + p.name + " no longer compiles: " +
-                             compiled.status().message());
+        return InternalError("stored policy " + p.name +
+                             " no longer compiles: " + compiled.status().message());
       }
       const std::string arn = ManagedPolicyArn(p.account_id, p.path, p.name);
       index_.managed_by_arn[arn] = *compiled;
@@ -123,7 +127,7 @@ class Builder {
 
   // The compiled managed policy for an ARN (customer or AWS), or null when none exists.
   StatusOr<std::shared_ptr<const policy::Policy>> Managed(const std::string& arn,
-                                                         policy::PolicyKind kind) {
+                                                          policy::PolicyKind kind) {
     if (kind == policy::PolicyKind::kIdentity) {
       auto it = index_.managed_by_arn.find(arn);
       if (it != index_.managed_by_arn.end()) return it->second;
@@ -152,8 +156,8 @@ class Builder {
       const InlinePolicy& p = *ip;
       auto compiled = cache_.Compile(p.document, policy::PolicyKind::kIdentity);
       if (!compiled.ok()) {
-        return InternalError("stored inline policy " + p.name + " no longer compiles: " +
-                             compiled.status().message());
+        return InternalError("stored inline policy " + p.name +
+                             " no longer compiles: " + compiled.status().message());
       }
       out->identity.push_back({*compiled, p.name, inline_source, ""});
     }
@@ -176,15 +180,15 @@ class Builder {
       SIGIL_ASSIGN_OR_RETURN(compiled, AllowsNothing(cache_));
     }
     PolicySource source = arn.rfind(kAwsManagedPrefix, 0) == 0 ? PolicySource::kAwsManaged
-                                                                : PolicySource::kCustomerManaged;
+                                                               : PolicySource::kCustomerManaged;
     out->boundary = EffectivePolicy{compiled, NameFromArn(arn), source, arn};
     return OkStatus();
   }
 
   StatusOr<EffectivePolicies> ForUser(const User& u) {
     EffectivePolicies out;
-    SIGIL_RETURN_IF_ERROR(AddOwned(PolicyOwnerKind::kUser, u.user_id, PolicySource::kUserInline,
-                                   &out));
+    SIGIL_RETURN_IF_ERROR(
+        AddOwned(PolicyOwnerKind::kUser, u.user_id, PolicySource::kUserInline, &out));
     for (const std::string& group_id : groups_by_user_[u.user_id]) {
       SIGIL_RETURN_IF_ERROR(
           AddOwned(PolicyOwnerKind::kGroup, group_id, PolicySource::kGroupInline, &out));
@@ -195,8 +199,8 @@ class Builder {
 
   StatusOr<EffectivePolicies> ForRole(const Role& r) {
     EffectivePolicies out;
-    SIGIL_RETURN_IF_ERROR(AddOwned(PolicyOwnerKind::kRole, r.role_id, PolicySource::kRoleInline,
-                                   &out));
+    SIGIL_RETURN_IF_ERROR(
+        AddOwned(PolicyOwnerKind::kRole, r.role_id, PolicySource::kRoleInline, &out));
     SIGIL_RETURN_IF_ERROR(AddBoundary(r.permissions_boundary_arn, &out));
     return out;
   }

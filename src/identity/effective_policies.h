@@ -30,7 +30,7 @@ struct EffectivePolicy {
   std::shared_ptr<const policy::Policy> policy;
   std::string label;  // the simulator's SourcePolicyId: the policy's name
   PolicySource source = PolicySource::kUserInline;
-  std::string arn;    // managed policies only
+  std::string arn;  // managed policies only
 };
 
 struct EffectivePolicies {
@@ -52,7 +52,7 @@ using AwsManagedPolicyText = std::function<std::string_view(std::string_view arn
 class PolicyCompileCache {
  public:
   StatusOr<std::shared_ptr<const policy::Policy>> Compile(const std::string& text,
-                                                         policy::PolicyKind kind);
+                                                          policy::PolicyKind kind);
   // Drops entries no longer used by any snapshot.
   void Prune();
 

@@ -23,8 +23,8 @@ Status IdentityService::Load() {
 
 Status IdentityService::Republish() {
   SIGIL_ASSIGN_OR_RETURN(IdentityData data, store_.LoadIdentity());
-  SIGIL_ASSIGN_OR_RETURN(auto snapshot, IdentitySnapshot::Build(std::move(data), box_,
-                                                                aws_managed_, compile_cache_));
+  SIGIL_ASSIGN_OR_RETURN(
+      auto snapshot, IdentitySnapshot::Build(std::move(data), box_, aws_managed_, compile_cache_));
   snapshot_.store(std::move(snapshot));
   compile_cache_.Prune();  // the previous snapshot may still be in use; Prune keeps what is shared
   return OkStatus();

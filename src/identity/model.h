@@ -30,7 +30,7 @@ struct User {
   std::string name;     // unique in the account, compared case-insensitively
   std::string path;     // "/" or "/a/b/"
   TimePoint created;
-  std::vector<Tag> tags;  // in the order they were added
+  std::vector<Tag> tags;                 // in the order they were added
   std::string permissions_boundary_arn;  // empty when none
   bool operator==(const User&) const = default;
 };
@@ -101,8 +101,8 @@ struct Role {
   std::string name;     // unique in the account, case-insensitively
   std::string path;
   std::string description;
-  std::string assume_role_policy;  // the trust policy JSON
-  int max_session_duration = 3600;  // seconds, 3600..43200
+  std::string assume_role_policy;        // the trust policy JSON
+  int max_session_duration = 3600;       // seconds, 3600..43200
   std::string permissions_boundary_arn;  // empty when none
   TimePoint created;
   std::vector<Tag> tags;

@@ -68,7 +68,8 @@ StatusOr<std::shared_ptr<const IdentitySnapshot>> IdentitySnapshot::Build(
     snap->keys_.emplace(k.access_key_id, std::move(entry));
   }
   for (const AccessKeyUsage& u : snap->data_.key_usage) snap->usage_by_key_[u.access_key_id] = &u;
-  for (const Group& g : snap->data_.groups) snap->groups_by_name_[UserKey(g.account_id, g.name)] = &g;
+  for (const Group& g : snap->data_.groups)
+    snap->groups_by_name_[UserKey(g.account_id, g.name)] = &g;
   for (const ManagedPolicy& p : snap->data_.managed_policies) {
     snap->policies_by_name_[UserKey(p.account_id, p.name)] = &p;
   }
@@ -154,8 +155,7 @@ int VersionNumber(std::string_view version_id) {
 
 }  // namespace
 
-const Group* IdentitySnapshot::FindGroup(std::string_view account_id,
-                                         std::string_view name) const {
+const Group* IdentitySnapshot::FindGroup(std::string_view account_id, std::string_view name) const {
   return FindByKey(groups_by_name_, account_id, name);
 }
 

@@ -50,13 +50,12 @@ class IdentitySnapshot {
 
   // Groups, by name (case-insensitive) and membership.
   const Group* FindGroup(std::string_view account_id, std::string_view name) const;
-  std::vector<const Group*> Groups(std::string_view account_id) const;  // by name
-  std::vector<const Group*> GroupsOfUser(std::string_view user_id) const;  // by name
+  std::vector<const Group*> Groups(std::string_view account_id) const;       // by name
+  std::vector<const Group*> GroupsOfUser(std::string_view user_id) const;    // by name
   std::vector<const User*> MembersOfGroup(std::string_view group_id) const;  // by name
 
   // Customer managed policies and their versions.
-  const ManagedPolicy* FindManagedPolicy(std::string_view account_id,
-                                         std::string_view name) const;
+  const ManagedPolicy* FindManagedPolicy(std::string_view account_id, std::string_view name) const;
   const ManagedPolicy* FindManagedPolicyById(std::string_view policy_id) const;
   std::vector<const ManagedPolicy*> ManagedPolicies(std::string_view account_id) const;  // by name
   std::vector<const PolicyVersion*> Versions(std::string_view policy_id) const;  // v1, v2, ...

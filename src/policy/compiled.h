@@ -102,12 +102,12 @@ enum class Comparison { kEquals, kLessThan, kLessThanEquals, kGreaterThan, kGrea
 enum class SetOperator { kNone, kForAllValues, kForAnyValue };
 
 struct ConditionValue {
-  ValueTemplate text;             // String*, Arn*, Bool: variables allowed (2012-10-17)
-  Glob glob;                      // StringLike without variables
-  ArnGlob arn;                    // Arn* without variables
-  std::optional<Number> number;   // Numeric*
-  std::optional<int64_t> millis;  // Date*
-  std::optional<bool> boolean;    // Bool (without variables), Null
+  ValueTemplate text;                // String*, Arn*, Bool: variables allowed (2012-10-17)
+  Glob glob;                         // StringLike without variables
+  ArnGlob arn;                       // Arn* without variables
+  std::optional<Number> number;      // Numeric*
+  std::optional<int64_t> millis;     // Date*
+  std::optional<bool> boolean;       // Bool (without variables), Null
   std::optional<std::string> bytes;  // BinaryEquals (decoded base64)
   std::optional<IpRange> ip;         // IpAddress / NotIpAddress
 };

@@ -76,7 +76,8 @@ bool MatchesValue(const Condition& c, const ConditionValue& pv, std::string_view
       return policy_bool && rv.boolean && *policy_bool == *rv.boolean;
     }
     case OperatorFamily::kNumeric:
-      return pv.number && rv.number && Compare(CompareNumbers(*rv.number, *pv.number), c.comparison);
+      return pv.number && rv.number &&
+             Compare(CompareNumbers(*rv.number, *pv.number), c.comparison);
     case OperatorFamily::kDate:
       return pv.millis && rv.millis &&
              Compare(*rv.millis < *pv.millis ? -1 : (*rv.millis > *pv.millis ? 1 : 0),
@@ -123,10 +124,10 @@ bool EvaluateCondition(const Condition& c, const RequestContext& context, Missin
   // variable makes the statement invalid, and a negation cannot be established against an
   // unknown value.
   std::vector<std::string> expanded_storage;
-  const bool needs_expansion = c.family == OperatorFamily::kString ||
-                               c.family == OperatorFamily::kStringIgnoreCase ||
-                               c.family == OperatorFamily::kStringLike ||
-                               c.family == OperatorFamily::kArn || c.family == OperatorFamily::kBool;
+  const bool needs_expansion =
+      c.family == OperatorFamily::kString || c.family == OperatorFamily::kStringIgnoreCase ||
+      c.family == OperatorFamily::kStringLike || c.family == OperatorFamily::kArn ||
+      c.family == OperatorFamily::kBool;
   bool any_variables = false;
   if (needs_expansion) {
     for (const ConditionValue& v : c.values) any_variables |= v.text.has_variables();
@@ -174,7 +175,8 @@ bool EvaluateCondition(const Condition& c, const RequestContext& context, Missin
       // A single-valued key has one value. For a multivalued key without a set operator the
       // request matches when any value matches (documented choice; AWS asks for set operators).
       bool any = false;
-      for (size_t i = 0; i < values.size() && !any; ++i) any = positive(Convert(c.family, values[i]));
+      for (size_t i = 0; i < values.size() && !any; ++i)
+        any = positive(Convert(c.family, values[i]));
       return c.negated ? !any : any;
     }
   }

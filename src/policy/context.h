@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -30,11 +31,6 @@ namespace sigil::policy {
 
 class RequestContext {
  public:
-  struct Entry {
-    std::string key;  // lower case
-    std::string value;
-  };
-
   // The values of one key, in insertion order; empty when the key is absent. A view into the
   // context: valid until the context is next modified.
   class Values {
@@ -42,12 +38,14 @@ class RequestContext {
     Values() = default;
     size_t size() const { return count_; }
     bool empty() const { return count_ == 0; }
-    std::string_view operator[](size_t i) const { return first_[i].value; }
+    std::string_view operator[](size_t i) const;
 
    private:
     friend class RequestContext;
-    Values(const Entry* first, size_t count) : first_(first), count_(count) {}
-    const Entry* first_ = nullptr;
+    Values(const RequestContext* context, size_t first, size_t count)
+        : context_(context), first_(first), count_(count) {}
+    const RequestContext* context_ = nullptr;
+    size_t first_ = 0;
     size_t count_ = 0;
   };
 
@@ -57,11 +55,11 @@ class RequestContext {
   RequestContext(std::initializer_list<std::pair<std::string_view, std::string_view>> entries);
 
   // Replaces every value of `key` with `value`.
-  void Set(std::string_view key, std::string value);
+  void Set(std::string_view key, std::string_view value);
   // Appends one more value to `key` (a multivalued key).
-  void Add(std::string_view key, std::string value);
+  void Add(std::string_view key, std::string_view value);
   // Replaces every value of `key`; an empty list removes the key.
-  void SetValues(std::string_view key, std::vector<std::string> values);
+  void SetValues(std::string_view key, const std::vector<std::string>& values);
   void Remove(std::string_view key);
 
   // Case-insensitive lookup (`key` in any case). Linear in the number of entries, which is a few
@@ -73,8 +71,32 @@ class RequestContext {
   std::vector<std::string> Keys() const;
 
  private:
-  // Entries with the same key are adjacent so Find returns one contiguous run.
-  std::vector<Entry> entries_;
+  // Keys (lower-cased) and values live in one arena, so building a context of a few dozen
+  // entries costs two allocations, not one per string. Removed text stays in the arena until
+  // the context is destroyed.
+  // Entries of one key share its text, so an (offset, size) pair identifies a key: two distinct
+  // keys can only start at the same offset if the first one was empty, and then sizes differ.
+  struct Entry {
+    uint32_t key_offset, key_size, value_offset, value_size;
+  };
+  std::string_view KeyOf(const Entry& e) const {
+    return std::string_view(arena_).substr(e.key_offset, e.key_size);
+  }
+  std::string_view ValueOf(const Entry& e) const {
+    return std::string_view(arena_).substr(e.value_offset, e.value_size);
+  }
+  static bool SameKey(const Entry& a, const Entry& b) {
+    return a.key_offset == b.key_offset && a.key_size == b.key_size;
+  }
+  std::pair<size_t, size_t> FindRun(std::string_view key) const;
+  Entry Append(std::string_view lower_key, std::string_view value);
+
+  std::string arena_;
+  std::vector<Entry> entries_;  // entries with the same key are adjacent
 };
+
+inline std::string_view RequestContext::Values::operator[](size_t i) const {
+  return context_->ValueOf(context_->entries_[first_ + i]);
+}
 
 }  // namespace sigil::policy

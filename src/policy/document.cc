@@ -125,7 +125,8 @@ bool ParseOperator(std::string_view name, Condition* out) {
   }
   for (const OperatorSpec& spec : kOperators) {
     if (!EqualsIgnoreCase(rest, spec.name)) continue;
-    if (spec.family == OperatorFamily::kNull && (out->if_exists || out->set != SetOperator::kNone)) {
+    if (spec.family == OperatorFamily::kNull &&
+        (out->if_exists || out->set != SetOperator::kNone)) {
       return false;  // AWS documents no NullIfExists and no set form of Null
     }
     out->family = spec.family;
@@ -144,9 +145,7 @@ bool IsDigits(std::string_view s) {
   return true;
 }
 
-bool HasWildcard(std::string_view s) {
-  return s.find_first_of("*?") != std::string_view::npos;
-}
+bool HasWildcard(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }
 
 // Reads an element that is a string or an array of strings. Condition values may also be numbers
 // or booleans (read as their JSON text); `allow_scalars` enables that.
@@ -216,7 +215,8 @@ class PolicyCompiler {
       return Malformed("Syntax errors in policy. " + outline_.error + " at line " +
                        std::to_string(at.line) + ", column " + std::to_string(at.column) + ".");
     }
-    if (!doc.is_object()) return Malformed("Syntax errors in policy. The policy must be an object.");
+    if (!doc.is_object())
+      return Malformed("Syntax errors in policy. The policy must be an object.");
 
     auto policy = std::make_shared<Policy>();
     policy->kind_ = kind_;
@@ -224,7 +224,8 @@ class PolicyCompiler {
     const Json* statements = nullptr;
     for (const auto& [key, value] : doc.items()) {
       if (key == "Version") {
-        if (!value.is_string()) return Malformed("Syntax errors in policy. Version must be a string.");
+        if (!value.is_string())
+          return Malformed("Syntax errors in policy. Version must be a string.");
         const std::string v = value.get<std::string>();
         if (v != kVersion2012 && v != kVersion2008) {
           return Malformed("The policy failed legacy parsing: Version " + Quoted(v) +
@@ -248,7 +249,8 @@ class PolicyCompiler {
     } else if (statements->is_array()) {
       if (statements->empty()) return Malformed("Missing required field Statement: it is empty.");
       size_t index = 0;
-      for (const Json& s : *statements) SIGIL_RETURN_IF_ERROR(AddStatement(s, index++, policy.get()));
+      for (const Json& s : *statements)
+        SIGIL_RETURN_IF_ERROR(AddStatement(s, index++, policy.get()));
     } else {
       return Malformed("Syntax errors in policy. Statement must be an object or an array.");
     }
@@ -301,26 +303,29 @@ class PolicyCompiler {
       if (key == "Effect") {
         const std::string effect = value.is_string() ? value.get<std::string>() : value.dump();
         if (effect != "Allow" && effect != "Deny") {
-          return Malformed("The policy failed legacy parsing: Effect must be \"Allow\" or "
-                           "\"Deny\", not " +
-                           Quoted(effect) + where);
+          return Malformed(
+              "The policy failed legacy parsing: Effect must be \"Allow\" or "
+              "\"Deny\", not " +
+              Quoted(effect) + where);
         }
         has_effect = true;
         out.allow = effect == "Allow";
       } else if (key == "Action" || key == "NotAction") {
         if (action != nullptr) {
-          return Malformed("Syntax errors in policy. A statement cannot have both Action and "
-                           "NotAction." +
-                           where);
+          return Malformed(
+              "Syntax errors in policy. A statement cannot have both Action and "
+              "NotAction." +
+              where);
         }
         action = &value;
         out.action_mode = key == "Action" ? ElementMode::kPositive : ElementMode::kNegated;
       } else if (key == "Resource" || key == "NotResource") {
         if (kind_ == PolicyKind::kTrust) return Malformed("Has prohibited field " + key + where);
         if (resource != nullptr) {
-          return Malformed("Syntax errors in policy. A statement cannot have both Resource and "
-                           "NotResource." +
-                           where);
+          return Malformed(
+              "Syntax errors in policy. A statement cannot have both Resource and "
+              "NotResource." +
+              where);
         }
         resource = &value;
         out.resource_mode = key == "Resource" ? ElementMode::kPositive : ElementMode::kNegated;
@@ -329,9 +334,10 @@ class PolicyCompiler {
           return Malformed("Policy document should not specify a principal." + where);
         }
         if (principal != nullptr) {
-          return Malformed("Syntax errors in policy. A statement cannot have both Principal and "
-                           "NotPrincipal." +
-                           where);
+          return Malformed(
+              "Syntax errors in policy. A statement cannot have both Principal and "
+              "NotPrincipal." +
+              where);
         }
         principal = &value;
         out.principal_mode = key == "Principal" ? ElementMode::kPositive : ElementMode::kNegated;
@@ -344,7 +350,8 @@ class PolicyCompiler {
 
     if (IamStored() && !info.sid.empty()) {
       for (char c : info.sid) {
-        const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        const bool alnum =
+            (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         if (!alnum) {
           return Malformed(
               "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the "
@@ -397,7 +404,7 @@ class PolicyCompiler {
       if (colon == std::string::npos || colon == 0 || colon + 1 == a.size()) {
         return Malformed(
             "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc. (" +
-            element + " " + Quoted(raw) + where.substr(2));
+            element + " " + Quoted(raw) + " in " + where.substr(2));
       }
       const std::string_view vendor = std::string_view(a).substr(0, colon);
       p.vendor_literal = !HasWildcard(vendor);
@@ -492,8 +499,8 @@ class PolicyCompiler {
     }
     if (id.compare(0, 4, "arn:") != 0) {
       // A unique id (AIDA..., AROA...): what AWS shows once a named principal is deleted.
-      if (id.size() >= 16 && id.size() <= 128 && (id.compare(0, 4, "AIDA") == 0 ||
-                                                   id.compare(0, 4, "AROA") == 0)) {
+      if (id.size() >= 16 && id.size() <= 128 &&
+          (id.compare(0, 4, "AIDA") == 0 || id.compare(0, 4, "AROA") == 0)) {
         out->unique_ids.push_back(id);
         return OkStatus();
       }
@@ -540,7 +547,7 @@ class PolicyCompiler {
           return Malformed(
               "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc. "
               "(condition key " +
-              Quoted(key) + where.substr(2));
+              Quoted(key) + " in " + where.substr(2));
         }
         std::vector<std::string> values;
         if (!ReadStringList(raw_values, true, &values)) {

@@ -34,11 +34,11 @@ struct TextPosition {
 
 // What the simulator and the audit log report about a statement.
 struct StatementInfo {
-  std::string sid;      // empty when the statement has none
-  size_t index = 0;     // 0-based position in the Statement array (0 for a lone object)
-  bool allow = false;   // Effect
-  TextPosition start;   // the statement's opening '{'
-  TextPosition end;     // its closing '}'
+  std::string sid;     // empty when the statement has none
+  size_t index = 0;    // 0-based position in the Statement array (0 for a lone object)
+  bool allow = false;  // Effect
+  TextPosition start;  // the statement's opening '{'
+  TextPosition end;    // its closing '}'
 };
 
 class Policy {

@@ -41,7 +41,8 @@ struct Env {
 
 bool ActionMatches(const ActionPattern& p, const Env& env) {
   if (p.all) return true;
-  if (p.vendor_literal) return p.vendor == env.vendor && p.name.Matches(env.name);
+  if (p.vendor_literal)
+    return internal::FastEquals(p.vendor, env.vendor) && p.name.Matches(env.name);
   return p.whole.Matches(env.action);
 }
 
@@ -324,9 +325,8 @@ Decision Evaluate(const EvaluationRequest& request) {
   bool session_ok = true;
   if (principal.kind == PrincipalKind::kAssumedRole ||
       principal.kind == PrincipalKind::kFederatedUser) {
-    session_ok = request.session_policies.empty()
-                     ? principal.kind == PrincipalKind::kAssumedRole
-                     : session.allow;
+    session_ok = request.session_policies.empty() ? principal.kind == PrincipalKind::kAssumedRole
+                                                  : session.allow;
   }
   const bool root = principal.kind == PrincipalKind::kRoot;
   const bool identity_ok = root || (identity.allow && boundary_ok && session_ok);

@@ -23,7 +23,7 @@ struct JsonOutline {
   std::vector<Span> statements;
 
   bool ok = true;
-  std::string error;          // why !ok: a duplicate key or excessive nesting
+  std::string error;  // why !ok: a duplicate key or excessive nesting
   size_t error_offset = 0;
 };
 

@@ -121,7 +121,8 @@ std::optional<int64_t> ParseW3cDate(std::string_view text) {
     }
   }
   if (pos != text.size()) return std::nullopt;
-  const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const int64_t days =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return seconds * 1000 + millis;
 }
@@ -237,10 +238,10 @@ bool Glob::Matches(std::string_view text) const {
     case Kind::kAny:
       return true;
     case Kind::kLiteral:
-      return text == literal_;
+      return FastEquals(text, literal_);
     case Kind::kPrefix:
       return text.size() >= literal_.size() &&
-             std::memcmp(text.data(), literal_.data(), literal_.size()) == 0;
+             ShortEquals(text.data(), literal_.data(), literal_.size());
     case Kind::kGeneral:
       return GlobMatch(escaped_, text);
   }

@@ -11,6 +11,18 @@
 
 namespace sigil::policy::internal {
 
+// Byte equality for the short strings policies are made of (service names, ARN components):
+// lengths first, then an inline loop, since a libc memcmp call costs more than the comparison.
+inline bool ShortEquals(const char* a, const char* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+inline bool FastEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && ShortEquals(a.data(), b.data(), a.size());
+}
+
 // ---- Globs ----------------------------------------------------------------------------------
 //
 // A glob is kept in "escaped" form: `*` matches any run of characters (also empty), `?` exactly

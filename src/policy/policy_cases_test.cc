@@ -9,12 +9,11 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "policy/document.h"
 #include "policy/evaluator.h"
@@ -28,7 +27,7 @@ using Json = nlohmann::ordered_json;
 struct Case {
   std::string test_name;  // file_case, sanitised for GoogleTest
   std::string file;
-  Json spec;              // the case with the file's defaults applied
+  Json spec;  // the case with the file's defaults applied
   std::string load_error;
 };
 
@@ -137,10 +136,12 @@ struct PolicySpec {
 std::vector<PolicySpec> PolicySpecs(const Json& c) {
   std::vector<PolicySpec> out;
   if (c.contains("condition") || c.contains("statement")) {
-    Json statement = c.contains("statement")
-                         ? c["statement"]
-                         : Json{{"Sid", "Test"}, {"Effect", "Allow"}, {"Action", "*"},
-                                {"Resource", "*"}, {"Condition", c["condition"]}};
+    Json statement = c.contains("statement") ? c["statement"]
+                                             : Json{{"Sid", "Test"},
+                                                    {"Effect", "Allow"},
+                                                    {"Action", "*"},
+                                                    {"Resource", "*"},
+                                                    {"Condition", c["condition"]}};
     Json doc = {{"Version", c.value("version", "2012-10-17")}, {"Statement", statement}};
     out.push_back(PolicySpec{"identity", "test-policy", doc.dump(2)});
   }
@@ -248,9 +249,9 @@ TEST_P(PolicyCaseTest, Decides) {
   // The deciding statements, as "label#Sid" (or "label#index" for a statement without a Sid).
   std::multiset<std::string> actual;
   for (const MatchedStatement& m : d.matched) {
-    actual.insert(std::string(m.label) + "#" +
-                  (m.statement->sid.empty() ? std::to_string(m.statement->index)
-                                            : m.statement->sid));
+    actual.insert(
+        std::string(m.label) + "#" +
+        (m.statement->sid.empty() ? std::to_string(m.statement->index) : m.statement->sid));
   }
   std::multiset<std::string> expected;
   if (expect.contains("statements")) {

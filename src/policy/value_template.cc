@@ -55,8 +55,8 @@ ValueTemplate ValueTemplate::Compile(std::string_view text, Mode mode, bool vari
   bool any_variable = false;
   size_t pos = 0;
   while (pos < text.size()) {
-    const size_t open = variables_enabled ? text.find("${", std::max(pos, variables_from))
-                                          : std::string_view::npos;
+    const size_t open =
+        variables_enabled ? text.find("${", std::max(pos, variables_from)) : std::string_view::npos;
     const size_t close = open == std::string_view::npos ? open : text.find('}', open + 2);
     if (open == std::string_view::npos || close == std::string_view::npos) {
       append_literal(&fixed, text.substr(pos), true);

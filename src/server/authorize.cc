@@ -105,9 +105,9 @@ Status Authorize(const AuthorizeInput& in) {
   }
   policy::Decision decision = policy::Evaluate(request);
   if (decision.allowed()) return OkStatus();
-  return AwsError(StatusCode::kPermissionDenied, "AccessDenied",
-                  policy::AccessDeniedMessage(decision, p.arn, in.question.action,
-                                              in.question.resource));
+  return AwsError(
+      StatusCode::kPermissionDenied, "AccessDenied",
+      policy::AccessDeniedMessage(decision, p.arn, in.question.action, in.question.resource));
 }
 
 }  // namespace sigil::server

@@ -16,8 +16,7 @@ TEST(SourceIp, PeerUnlessATrustedProxyForwards) {
   auto none = ParseTrustedProxies("");
   ASSERT_TRUE(none.ok());
   // Without trusted proxies, X-Forwarded-For is never believed.
-  EXPECT_EQ(SourceIp(From("203.0.113.9", {{"X-Forwarded-For", "10.9.9.9"}}), *none),
-            "203.0.113.9");
+  EXPECT_EQ(SourceIp(From("203.0.113.9", {{"X-Forwarded-For", "10.9.9.9"}}), *none), "203.0.113.9");
 
   auto trusted = ParseTrustedProxies("127.0.0.1, 10.0.0.0/8");
   ASSERT_TRUE(trusted.ok());
@@ -29,8 +28,7 @@ TEST(SourceIp, PeerUnlessATrustedProxyForwards) {
   // An untrusted peer's header is ignored.
   EXPECT_EQ(SourceIp(From("192.0.2.1", {{"X-Forwarded-For", "1.1.1.1"}}), *trusted), "192.0.2.1");
   // Garbage stops the walk at the last believable hop.
-  EXPECT_EQ(SourceIp(From("127.0.0.1", {{"X-Forwarded-For", "not-an-ip"}}), *trusted),
-            "127.0.0.1");
+  EXPECT_EQ(SourceIp(From("127.0.0.1", {{"X-Forwarded-For", "not-an-ip"}}), *trusted), "127.0.0.1");
 }
 
 TEST(SourceIp, BadTrustedProxyIsRejected) {

@@ -33,8 +33,9 @@ class PipelineTest : public ::testing::Test {
     usage_ = std::make_unique<KeyUsageTracker>(*store_, std::chrono::hours(1));
     iam_ = iam::MakeIamService(*identity_, *usage_);
     sts_ = sts::MakeStsService();
-    deps_ = std::make_unique<PipelineDeps>(PipelineDeps{
-        *identity_, *usage_, *iam_, *sts_, clock_, cache_, log_, AuthenticateOptions{}, SourceIpOptions{}, 1 << 20});
+    deps_ = std::make_unique<PipelineDeps>(PipelineDeps{*identity_, *usage_, *iam_, *sts_, clock_,
+                                                        cache_, log_, AuthenticateOptions{},
+                                                        SourceIpOptions{}, 1 << 20});
   }
 
   // Signs a form POST the way botocore does for IAM/STS.
@@ -167,8 +168,8 @@ TEST_F(PipelineTest, AuthenticationFailures) {
 
 TEST_F(PipelineTest, InactiveKeyStopsWorkingOnTheNextRequest) {
   ASSERT_EQ(Run(AsRoot("iam", "Action=CreateUser&Version=2010-05-08&UserName=u")).status, 200);
-  auto key =
-      identity_->CreateAccessKey(account_, identity_->Current()->FindUser(account_, "u")->user_id, 2);
+  auto key = identity_->CreateAccessKey(account_,
+                                        identity_->Current()->FindUser(account_, "u")->user_id, 2);
   const std::string body = "Action=GetCallerIdentity&Version=2011-06-15";
   EXPECT_EQ(
       Run(Signed("sts", body, key->key.access_key_id, key->secret_access_key, clock_.Now())).status,

@@ -225,7 +225,7 @@ class CustomerManagedPoliciesTest(PoliciesTestBase):
         self.create_policy("pathed_policy", Path="/a/")
         # The path is part of the ARN.
         for arn in (self.arn("pathed_policy"), self.arn("pathed_policy", "/b/"),
-                    self.arn("no_such_policy"), f"arn:aws:iam::000000000000:policy/a/pathed_policy"):
+                    self.arn("no_such_policy"), "arn:aws:iam::000000000000:policy/a/pathed_policy"):
             with self.subTest(arn=arn):
                 err = self.assertClientError("NoSuchEntity", 404, self.iam.get_policy,
                                              PolicyArn=arn)
@@ -237,13 +237,13 @@ class CustomerManagedPoliciesTest(PoliciesTestBase):
         v2 = self.iam.create_policy_version(PolicyArn=arn,
                                             PolicyDocument=compact(policy("s3:PutObject")))
         self.assertEqual(set(v2["PolicyVersion"]), {"VersionId", "IsDefaultVersion", "CreateDate"})
-        self.assertEqual((v2["PolicyVersion"]["VersionId"], v2["PolicyVersion"]["IsDefaultVersion"]),
-                         ("v2", False))
+        v2 = v2["PolicyVersion"]
+        self.assertEqual((v2["VersionId"], v2["IsDefaultVersion"]), ("v2", False))
         self.assertEqual(self.iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"], "v1")
         v3 = self.iam.create_policy_version(PolicyArn=arn, SetAsDefault=True,
                                             PolicyDocument=compact(policy("s3:ListBucket")))
-        self.assertEqual((v3["PolicyVersion"]["VersionId"], v3["PolicyVersion"]["IsDefaultVersion"]),
-                         ("v3", True))
+        v3 = v3["PolicyVersion"]
+        self.assertEqual((v3["VersionId"], v3["IsDefaultVersion"]), ("v3", True))
         self.assertEqual(self.iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"], "v3")
         listed = self.iam.list_policy_versions(PolicyArn=arn)["Versions"]
         self.assertEqual([(v["VersionId"], v["IsDefaultVersion"]) for v in listed],
@@ -297,7 +297,8 @@ class CustomerManagedPoliciesTest(PoliciesTestBase):
 
     def test_documents_are_url_encoded_on_the_wire(self):
         doc = compact(policy("s3:GetObject", "arn:aws:s3:::bucket/a b+c&d~e"))
-        arn = self.iam.create_policy(PolicyName="encoded_policy", PolicyDocument=doc)["Policy"]["Arn"]
+        arn = self.iam.create_policy(PolicyName="encoded_policy",
+                                     PolicyDocument=doc)["Policy"]["Arn"]
         resp = h.botocore_signed_request(
             self.server.url, self.root,
             {"Action": "GetPolicyVersion", "Version": h.IAM_VERSION, "PolicyArn": arn,
@@ -363,7 +364,8 @@ class CustomerManagedPoliciesTest(PoliciesTestBase):
         self.assertEqual(names(Scope="AWS", OnlyAttached=True), ["IAMReadOnlyAccess"])
         self.assertEqual(names(OnlyAttached=True, PolicyUsageFilter="PermissionsPolicy",
                                PathPrefix="/filters/"), ["filter_local"])
-        self.assertEqual(names(PolicyUsageFilter="PermissionsBoundary"), ["filter_bound"])
+        self.assertEqual(names(PolicyUsageFilter="PermissionsBoundary", PathPrefix="/filters/"),
+                         ["filter_bound"])
         everything = names()
         self.assertTrue(set(BUILT_IN) <= set(everything))
         self.assertIn("filter_local", everything)
