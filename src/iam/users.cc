@@ -48,9 +48,23 @@ std::string TargetUserArn(const CallContext& ctx, const Value& input) {
   return UserArn(account, "/", name);
 }
 
+// The user an operation targets, if it exists (the caller itself when no name is given).
+const User* ExistingTarget(const CallContext& ctx, const Value& input) {
+  const std::string& account = ctx.principal.account_id;
+  if (input.contains("UserName"))
+    return ctx.snapshot.FindUser(account, input["UserName"].get<std::string>());
+  if (ctx.principal.type == PrincipalType::kRoot) return nullptr;
+  return ctx.snapshot.FindUser(account, ctx.principal.user_name);
+}
+
+// Authorizes against the target user's ARN, with its tags as aws:ResourceTag/iam:ResourceTag
+// keys (tag-based access control on users) and, for tagging operations, the request's tags.
 api::Describer UserScoped(const char* action) {
   return [action](const CallContext& ctx, const Value& input) {
-    return AuthzRequest{action, TargetUserArn(ctx, input)};
+    AuthzRequest req{action, TargetUserArn(ctx, input), {}};
+    if (const User* u = ExistingTarget(ctx, input)) AddResourceTagKeys(u->tags, &req);
+    if (input.contains("Tags") || input.contains("TagKeys")) AddRequestTagKeys(input, &req);
+    return req;
   };
 }
 

@@ -129,6 +129,20 @@ class EnforcementTest(ServerTestCase):
         self.iam.tag_user(UserName="cond-user", Tags=[{"Key": "team", "Value": "red"}])
         self.assertClientError("AccessDenied", 403, iam.list_user_tags, UserName="someone-else")
 
+    def test_tag_based_access_to_users(self):
+        iam, _ = self.user_clients("abac-user")
+        self.iam.tag_user(UserName="abac-user", Tags=[{"Key": "team", "Value": "blue"}])
+        self.create_user("blue-peer", Tags=[{"Key": "team", "Value": "blue"}])
+        self.create_user("red-peer", Tags=[{"Key": "team", "Value": "red"}])
+        self.iam.put_user_policy(UserName="abac-user", PolicyName="SameTeam", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*",
+             "Condition": {"StringEquals": {
+                 "aws:ResourceTag/team": "${aws:PrincipalTag/team}"}}}))
+        self.assertEqual(iam.get_user(UserName="blue-peer")["User"]["UserName"], "blue-peer")
+        err = self.assertClientError("AccessDenied", 403, iam.get_user, UserName="red-peer")
+        self.assertIn("because no identity-based policy allows the iam:GetUser action",
+                      err["Error"]["Message"])
+
     def test_simulator_matches_live_decisions(self):
         iam, _ = self.user_clients("sim-user")
         self.iam.put_user_policy(UserName="sim-user", PolicyName="Mixed", PolicyDocument=doc(
