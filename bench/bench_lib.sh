@@ -122,7 +122,7 @@ interleaved_rounds() {
         "$out/$name.$round.txt")"
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$p50" "$p99" "$errors" \
         "$cpu" >>"$results"
-      printf 'round %d %-14s %10s req/s  p50 %7s ms  p99 %7s ms  errors %s  server CPU %s %s\n' \
+      printf 'round %d %-18s %10s req/s  p50 %7s ms  p99 %7s ms  errors %s  server CPU %s %s\n' \
         "$round" "$name" "$rps" "$p50" "$p99" "$errors" "$cpu" "us/req"
     done
   done

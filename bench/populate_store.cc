@@ -268,7 +268,12 @@ class Generator {
     key.status = Chance(0.1) ? AccessKeyStatus::kInactive : AccessKeyStatus::kActive;
     key.created = DaysAgo(Uniform(0, 700));
     std::string secret = Chars(kSecretAlphabet, 40);
-    key.sealed_secret = box_.Seal(nonces_, secret, key.access_key_id);
+    auto sealed = box_.Seal(nonces_, secret, key.access_key_id);
+    if (!sealed.ok()) {
+      std::fprintf(stderr, "populate: %s\n", sealed.status().ToString().c_str());
+      std::exit(1);
+    }
+    key.sealed_secret = std::move(sealed).value();
     SecureWipe(secret);
     return key;
   }

@@ -6,9 +6,11 @@
 #   2. start-up time on each (spawn -> "Sigil listening on" line; median of STARTS runs) and the
 #      server's resident memory then;
 #   3. an IAM user authorized through a group and managed policies (bench/iam_bench.py setup) on
-#      each server, its presigned GetUser replayed by wrk, interleaved rounds: p50/p99;
-#   4. the latency of single IAM writes (CreateUser, DeleteUser) and reads (GetUser) on each:
-#      every write republishes the identity snapshot.
+#      each; then the latency of single IAM writes (CreateUser, DeleteUser) and reads (GetUser):
+#      every write republishes the identity snapshot;
+#   4. the user's presigned GetUser replayed by wrk, interleaved rounds, p50/p99, on the empty
+#      folder, on the big one (a server that has served no write since it started) and on a copy
+#      of the big one whose server has just served the timed writes.
 #
 # Usage: bench/run_scale_bench.sh [BUILD_DIR]     (default build/release; needs `sigil` and
 #        `sigil_populate_store` built there)
@@ -79,9 +81,11 @@ for name in empty big; do
   echo "start-up ($name): $result"
 done
 
-# ---- 3. request latency of an IAM user ------------------------------------------------------
+# ---- 3. an IAM user on each; IAM writes -----------------------------------------------------
+# Three servers: "empty"; "big", restarted after the set-up so that it has served no write; and
+# "big-written", on a copy of the same folder, which serves the timed writes first. Every write
+# rebuilds the whole snapshot, which churns the heap: the two show what that does to requests.
 query='Action=GetUser&Version=2010-05-08&UserName=bench-user'
-specs=()
 declare -A server_pid server_url
 for name in empty big; do
   start_sigil "$name" "$work/$name" "$threads"
@@ -89,10 +93,29 @@ for name in empty big; do
   server_url[$name]=$sigil_url
   "$python" "$here/iam_bench.py" setup --endpoint "$sigil_url" \
     --credentials "$work/$name/root-credentials" --out-credentials "$work/$name-user-credentials"
-  presigned=$("$python" "$here/sign_request.py" presign --endpoint "$sigil_url" \
+done
+stop_pid "${server_pid[big]}"
+cp -a "$work/big" "$work/big-written"
+cp -a "$work/big-user-credentials" "$work/big-written-user-credentials"
+for name in big big-written; do
+  start_sigil "$name" "$work/$name" "$threads"
+  server_pid[$name]=$sigil_pid
+  server_url[$name]=$sigil_url
+done
+for name in empty big-written; do
+  result=$("$python" "$here/iam_bench.py" write-latency --endpoint "${server_url[$name]}" \
+    --credentials "$work/$name/root-credentials" --count "$writes")
+  echo "$result" >"$out/writes-$name.json"
+  echo "writes ($name): $result"
+done
+
+# ---- 4. request latency of the IAM user -----------------------------------------------------
+specs=()
+for name in empty big big-written; do
+  presigned=$("$python" "$here/sign_request.py" presign --endpoint "${server_url[$name]}" \
     --credentials "$work/$name-user-credentials" --service iam --query "$query" \
     --expect '<GetUserResult>' --check-tampered)
-  specs+=("user-$name=$presigned@$sigil_pid")
+  specs+=("user-$name=$presigned@${server_pid[$name]}")
 done
 for spec in "${specs[@]}"; do
   u=${spec#*=}
@@ -101,17 +124,9 @@ done
 echo "settings: $rounds rounds x ${duration}s, $connections connections, sigil --threads $threads"
 interleaved_rounds "$out/results.tsv" "$rounds" "$duration" "${specs[@]}"
 summarize "$out/results.tsv" "$out/table.md" user-empty
-for name in empty big; do
+for name in empty big big-written; do
   echo "resident memory ($name): $(awk '/^VmRSS:/ {printf "%.0f MiB", $2 / 1024}' \
     "/proc/${server_pid[$name]}/status")"
-done
-
-# ---- 4. IAM writes --------------------------------------------------------------------------
-for name in empty big; do
-  result=$("$python" "$here/iam_bench.py" write-latency --endpoint "${server_url[$name]}" \
-    --credentials "$work/$name/root-credentials" --count "$writes")
-  echo "$result" >"$out/writes-$name.json"
-  echo "writes ($name): $result"
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ -n ${BENCH_OUT:-} ]]; then echo "raw outputs in $out"; fi

@@ -5,11 +5,12 @@ set -euo pipefail
 
 BUILD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang lld
-  libboost1.81-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libpugixml-dev libcli11-dev
-  libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libboost1.81-dev libssl-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libpugixml-dev
+  libcli11-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev libqrencode-dev
+  zlib1g-dev
   libclang-rt-14-dev libfuzzer-14-dev python3 python3-botocore
 )
-TEST_PACKAGES=(awscli python3-boto3 curl)
+TEST_PACKAGES=(awscli python3-boto3 curl postgresql)
 BENCH_PACKAGES=(nginx-light wrk)
 
 want=("${BUILD_PACKAGES[@]}")

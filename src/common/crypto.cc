@@ -165,9 +165,10 @@ StatusOr<SecretBox> SecretBox::Create(std::string_view key) {
   return SecretBox(std::string(key));
 }
 
-std::string SecretBox::Seal(RandomSource& random, std::string_view plaintext,
-                            std::string_view aad) const {
+StatusOr<std::string> SecretBox::Seal(RandomSource& random, std::string_view plaintext,
+                                      std::string_view aad) const {
   std::string nonce = random.Bytes(kNonceSize);
+  if (nonce.size() != kNonceSize) return InternalError("no randomness for a nonce");
   std::string out;
   out.push_back(static_cast<char>(kSealVersion));
   out += nonce;

@@ -78,7 +78,10 @@ class SecretBox {
   // `key` must be kKeySize bytes.
   static StatusOr<SecretBox> Create(std::string_view key);
 
-  std::string Seal(RandomSource& random, std::string_view plaintext, std::string_view aad) const;
+  // kInternal when the random source cannot supply a nonce (a repeated or short nonce would
+  // break GCM, so sealing never proceeds without one).
+  StatusOr<std::string> Seal(RandomSource& random, std::string_view plaintext,
+                             std::string_view aad) const;
   // kInvalidArgument when the sealed value is malformed, truncated, tampered or under another key.
   StatusOr<std::string> Open(std::string_view sealed, std::string_view aad) const;
 

@@ -60,7 +60,7 @@ TEST(SecretBox, SealOpenAndEveryTamperFails) {
   CountingRandom random;
   auto box = SecretBox::Create(std::string(32, 'k'));
   ASSERT_TRUE(box.ok());
-  std::string sealed = box->Seal(random, "wJalrXUtnFEMI/K7MDENG", "AKID1");
+  std::string sealed = *box->Seal(random, "wJalrXUtnFEMI/K7MDENG", "AKID1");
   EXPECT_EQ(sealed.find("wJalr"), std::string::npos);
   EXPECT_EQ(*box->Open(sealed, "AKID1"), "wJalrXUtnFEMI/K7MDENG");
   EXPECT_EQ(box->Open(sealed, "AKID2").status().code(), StatusCode::kInvalidArgument);
@@ -71,6 +71,11 @@ TEST(SecretBox, SealOpenAndEveryTamperFails) {
   }
   EXPECT_FALSE(box->Open(sealed.substr(0, 20), "AKID1").ok());
   auto other = SecretBox::Create(std::string(32, 'o'));
+  class NoRandom final : public RandomSource {
+   public:
+    std::string Bytes(size_t) override { return std::string(); }
+  } broken;
+  EXPECT_EQ(box->Seal(broken, "x", "y").status().code(), StatusCode::kInternal);
   EXPECT_FALSE(other->Open(sealed, "AKID1").ok());
   EXPECT_FALSE(SecretBox::Create("short").ok());
 }

@@ -83,7 +83,12 @@ class Builder {
     for (const GroupMembership& m : data_.memberships) {
       groups_by_user_[m.user_id].push_back(m.group_id);
     }
-    SIGIL_RETURN_IF_ERROR(CompileCustomerManaged());
+    SIGIL_RETURN_IF_ERROR(IndexCustomerManaged());
+    // Every attached policy is compiled, including those of groups without members (the
+    // simulator evaluates groups too).
+    for (const PolicyAttachment& a : data_.attachments) {
+      SIGIL_RETURN_IF_ERROR(Managed(a.policy_arn, policy::PolicyKind::kIdentity).status());
+    }
     for (const User& u : data_.users) {
       SIGIL_ASSIGN_OR_RETURN(EffectivePolicies p, ForUser(u));
       index_.by_user_id.emplace(u.user_id, std::move(p));
@@ -99,7 +104,10 @@ class Builder {
   }
 
  private:
-  Status CompileCustomerManaged() {
+  // Indexes the default version of every customer managed policy by ARN. Compilation waits
+  // until an attachment or a boundary uses the policy: most policies of a large account are
+  // attached to nothing, and compiling them all dominated start-up.
+  Status IndexCustomerManaged() {
     std::unordered_map<std::string, const PolicyVersion*> defaults;
     for (const PolicyVersion& v : data_.policy_versions) {
       defaults[v.policy_id + "\n" + v.version_id] = &v;
@@ -109,14 +117,7 @@ class Builder {
       if (it == defaults.end()) {
         return InternalError("managed policy " + p.policy_id + " has no default version");
       }
-      auto compiled = cache_.Compile(it->second->document, policy::PolicyKind::kIdentity);
-      if (!compiled.ok()) {
-        return InternalError("stored policy " + p.name +
-                             " no longer compiles: " + compiled.status().message());
-      }
-      const std::string arn = ManagedPolicyArn(p.account_id, p.path, p.name);
-      index_.managed_by_arn[arn] = *compiled;
-      default_text_by_arn_[arn] = &it->second->document;
+      default_text_by_arn_[ManagedPolicyArn(p.account_id, p.path, p.name)] = &it->second->document;
     }
     return OkStatus();
   }
@@ -131,6 +132,16 @@ class Builder {
     if (kind == policy::PolicyKind::kIdentity) {
       auto it = index_.managed_by_arn.find(arn);
       if (it != index_.managed_by_arn.end()) return it->second;
+      auto text = default_text_by_arn_.find(arn);
+      if (text != default_text_by_arn_.end()) {
+        auto compiled = cache_.Compile(*text->second, kind);
+        if (!compiled.ok()) {
+          return InternalError("stored policy " + arn +
+                               " no longer compiles: " + compiled.status().message());
+        }
+        index_.managed_by_arn[arn] = *compiled;
+        return compiled;
+      }
     }
     if (arn.rfind(kAwsManagedPrefix, 0) == 0 && aws_managed_) {
       std::string_view text = aws_managed_(arn);

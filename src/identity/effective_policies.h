@@ -67,8 +67,8 @@ class PolicyCompileCache {
 struct EffectivePolicyIndex {
   std::unordered_map<std::string, EffectivePolicies> by_user_id;
   std::unordered_map<std::string, EffectivePolicies> by_role_id;
-  // Compiled default versions of the account's customer managed policies and of the AWS managed
-  // policies in use, by ARN.
+  // Compiled default versions of the managed policies (customer or AWS) that something uses
+  // (an attachment; boundaries are compiled as their own kind), by ARN.
   std::unordered_map<std::string, std::shared_ptr<const policy::Policy>> managed_by_arn;
 };
 StatusOr<EffectivePolicyIndex> BuildEffectivePolicies(const IdentityData& data,

@@ -21,7 +21,7 @@ TEST(MasterKey, CreatedOnceWithMode0600AndReused) {
   auto first = LoadOrCreateMasterKey(path, std::nullopt, random);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(*FileMode(path), 0600u);
-  std::string sealed = first->Seal(random, "secret", "aad");
+  std::string sealed = *first->Seal(random, "secret", "aad");
   auto second = LoadOrCreateMasterKey(path, std::nullopt, random);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(*second->Open(sealed, "aad"), "secret");

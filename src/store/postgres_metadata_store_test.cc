@@ -1,0 +1,414 @@
+#include "store/postgres_metadata_store.h"
+
+#include <latch>
+#include <thread>
+
+#include "common/crypto.h"
+#include "store/metadata_store_contract.h"
+#include "store/migrations.h"
+#include "store/postgres_db.h"
+#include "store/postgres_test_server.h"
+
+namespace sigil {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+// Each contract test gets a store on a fresh, empty schema of the test server.
+INSTANTIATE_TEST_SUITE_P(
+    Postgres, MetadataStoreContract,
+    ::testing::Values(StoreFactory{
+        .name = "Postgres",
+        .create = [](const std::string&) -> StatusOr<std::unique_ptr<MetadataStore>> {
+          SIGIL_ASSIGN_OR_RETURN(std::string conninfo, postgres_test::FreshSchema());
+          SIGIL_ASSIGN_OR_RETURN(auto store, PostgresMetadataStore::Open(conninfo));
+          return std::unique_ptr<MetadataStore>(std::move(store));
+        }}),
+    StoreFactoryName);
+
+const TimePoint kT0 = TimePoint(std::chrono::milliseconds(1'700'000'000'000));
+constexpr char kAccount[] = "123456789012";
+
+Account TestAccount() { return Account{.account_id = kAccount, .name = "test", .created = kT0}; }
+
+User MakeUser(const std::string& user_id, const std::string& name, std::vector<Tag> tags = {}) {
+  return User{.account_id = kAccount,
+              .user_id = user_id,
+              .name = name,
+              .path = "/",
+              .created = kT0,
+              .tags = std::move(tags)};
+}
+
+// A user whose id and name are derived from `i`.
+User NumberedUser(uint32_t i) {
+  const std::string n = std::to_string(i);
+  return MakeUser("AIDA" + std::string(17 - n.size(), '0') + n, "user-" + n, {{"index", n}});
+}
+
+class PostgresMetadataStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto conninfo = postgres_test::FreshSchema(&schema_);
+    ASSERT_THAT(conninfo, IsOk());
+    conninfo_ = *conninfo;
+  }
+
+  std::unique_ptr<PostgresMetadataStore> OpenOrDie() {
+    auto store = PostgresMetadataStore::Open(conninfo_);
+    EXPECT_THAT(store, IsOk());
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  // A separate connection to the schema, for looking behind the store's back.
+  postgres::Db Connect() {
+    auto db = postgres::Db::Connect(conninfo_);
+    EXPECT_THAT(db, IsOk());
+    return std::move(db).value();
+  }
+
+  // (version, applied_at) rows of schema_migrations.
+  std::vector<std::pair<int64_t, int64_t>> AppliedMigrations() {
+    std::vector<std::pair<int64_t, int64_t>> rows;
+    postgres::Db db = Connect();
+    auto result = db.Exec("SELECT version, applied_at FROM schema_migrations ORDER BY version");
+    EXPECT_THAT(result, IsOk());
+    if (!result.ok()) return rows;
+    for (int row = 0; row < result->Rows(); ++row) {
+      auto version = result->Int64(row, 0);
+      auto applied_at = result->Int64(row, 1);
+      EXPECT_THAT(version, IsOk());
+      EXPECT_THAT(applied_at, IsOk());
+      if (version.ok() && applied_at.ok()) rows.emplace_back(*version, *applied_at);
+    }
+    return rows;
+  }
+
+  std::string schema_;
+  std::string conninfo_;  // puts schema_ first on search_path
+};
+
+TEST_F(PostgresMetadataStoreTest, ReopenKeepsData) {
+  {
+    auto store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    ASSERT_THAT(store->CreateAccount(TestAccount()), IsOk());
+    ASSERT_THAT(store->CreateUser(NumberedUser(7)), IsOk());
+  }
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  auto data = store->LoadIdentity();
+  ASSERT_THAT(data, IsOk());
+  EXPECT_THAT(data->accounts, ElementsAre(TestAccount()));
+  EXPECT_THAT(data->users, ElementsAre(NumberedUser(7)));
+  EXPECT_THAT(store->CreateUser(NumberedUser(8)), IsOk());
+}
+
+// The shared migration list runs verbatim on PostgreSQL, once.
+TEST_F(PostgresMetadataStoreTest, MigrationsApplyOnceAndAreIdempotentOnReopen) {
+  ASSERT_NE(OpenOrDie(), nullptr);
+  const auto first = AppliedMigrations();
+  ASSERT_EQ(first.size(), Migrations().size());
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].first, Migrations()[i].version);
+    EXPECT_GT(first[i].second, 0);  // applied_at, in Unix milliseconds
+  }
+  ASSERT_NE(OpenOrDie(), nullptr);
+  ASSERT_NE(OpenOrDie(), nullptr);
+  EXPECT_EQ(AppliedMigrations(), first);
+}
+
+// Nodes starting together on an empty database: the advisory lock lets one migrate while the
+// others wait, and they then find the schema current. Without it, concurrent CREATE TABLEs
+// fail or the steps are recorded twice.
+TEST_F(PostgresMetadataStoreTest, ConcurrentOpensApplyMigrationsOnce) {
+  constexpr int kNodes = 4;
+  std::latch start(kNodes);
+  std::vector<Status> results(kNodes);
+  std::vector<std::thread> nodes;
+  for (int i = 0; i < kNodes; ++i) {
+    nodes.emplace_back([&, i] {
+      start.arrive_and_wait();
+      results[i] = PostgresMetadataStore::Open(conninfo_).status();
+    });
+  }
+  for (std::thread& node : nodes) node.join();
+  for (const Status& result : results) EXPECT_THAT(result, IsOk());
+  const auto applied = AppliedMigrations();
+  ASSERT_EQ(applied.size(), Migrations().size());
+  for (size_t i = 0; i < applied.size(); ++i) EXPECT_EQ(applied[i].first, Migrations()[i].version);
+}
+
+TEST_F(PostgresMetadataStoreTest, NewerSchemaVersionIsRefused) {
+  ASSERT_NE(OpenOrDie(), nullptr);
+  const int future = LatestSchemaVersion() + 1;
+  postgres::Db db = Connect();
+  ASSERT_THAT(db.Query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 1)",
+                       int64_t{future}),
+              IsOk());
+  EXPECT_THAT(
+      PostgresMetadataStore::Open(conninfo_),
+      StatusIs(StatusCode::kFailedPrecondition,
+               "database schema version " + std::to_string(future) + " is newer than this sigil (" +
+                   std::to_string(LatestSchemaVersion()) + ")"));
+  EXPECT_EQ(AppliedMigrations().back().first, future);  // refusing changed nothing
+}
+
+// A database a version-1 Sigil wrote is upgraded in place on open, keeping its data.
+TEST_F(PostgresMetadataStoreTest, Version1SchemaUpgradesKeepingUsersAndKeys) {
+  const std::string sealed("\x00\x01sealed\xff", 9);
+  {
+    postgres::Db db = Connect();
+    ASSERT_THAT(db.Exec(kCreateSchemaMigrationsTable), IsOk());
+    for (std::string_view statement : Migrations()[0].statements) {
+      ASSERT_THAT(db.Exec(statement), IsOk());
+    }
+    ASSERT_THAT(db.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (1, 42);"
+                        "INSERT INTO accounts VALUES ('123456789012', 'test', 1700000000000);"
+                        "INSERT INTO users (user_id, account_id, name, path, created_ms) VALUES"
+                        " ('AIDA00000000000000007', '123456789012', 'user-7', '/', 1700000000000);"
+                        "INSERT INTO user_tags VALUES ('AIDA00000000000000007', 0, 'index', '7')"),
+                IsOk());
+    ASSERT_THAT(
+        db.Query("INSERT INTO access_keys VALUES ($1, '123456789012', $2, 'Active', 1700000000000,"
+                 " $3)",
+                 "AKIAUSER000000000000", "AIDA00000000000000007", Base64Encode(sealed)),
+        IsOk());
+  }
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  const auto applied = AppliedMigrations();
+  ASSERT_EQ(applied.size(), 2u);
+  EXPECT_EQ(applied[0], std::make_pair(int64_t{1}, int64_t{42}));  // untouched
+  EXPECT_EQ(applied[1].first, 2);
+
+  auto data = store->LoadIdentity();
+  ASSERT_THAT(data, IsOk());
+  EXPECT_THAT(data->users, ElementsAre(NumberedUser(7)));
+  ASSERT_EQ(data->access_keys.size(), 1u);
+  EXPECT_EQ(data->access_keys[0].sealed_secret, sealed);
+  const std::string user_id = NumberedUser(7).user_id;
+  ASSERT_THAT(store->SetUserPermissionsBoundary(kAccount, user_id, "arn:aws:iam::aws:policy/X"),
+              IsOk());
+  EXPECT_THAT(store->DeleteUser(kAccount, user_id),
+              StatusIsExactly(StatusCode::kFailedPrecondition, kDependentAccessKeys));
+}
+
+// The database's own collation must not leak into the documented orders: these ids and names
+// sort one way by bytes (as SQLite sorts) and another way by a linguistic collation.
+TEST_F(PostgresMetadataStoreTest, SortsByBytesWhateverTheDatabaseCollation) {
+  auto server = postgres_test::ServerConninfo();
+  ASSERT_THAT(server, IsOk());
+  const std::string database = schema_ + "_icu";
+  auto admin = postgres::Db::Connect(*server);
+  ASSERT_THAT(admin, IsOk());
+  ASSERT_THAT(admin->Exec("CREATE DATABASE " + database +
+                          " TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8'"
+                          " LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"),
+              IsOk());
+  const std::string conninfo = postgres_test::WithOption(*server, "dbname", database);
+  {
+    auto db = postgres::Db::Connect(conninfo);
+    ASSERT_THAT(db, IsOk());
+    // The premise: by default this database sorts 'a' before 'B' and '_' before '-'.
+    auto premise = db->Exec("SELECT 'a' < 'B', 'a_x' < 'a-x'");
+    ASSERT_THAT(premise, IsOk());
+    ASSERT_EQ(premise->Text(0, 0) + premise->Text(0, 1), "tt");
+
+    auto opened = PostgresMetadataStore::Open(conninfo);  // a brand-new database: schema public
+    ASSERT_THAT(opened, IsOk());
+    PostgresMetadataStore& store = **opened;
+    ASSERT_THAT(store.CreateAccount(TestAccount()), IsOk());
+    const std::vector<User> users = {MakeUser("AIDAB1", "b"), MakeUser("AIDA_1", "underscore"),
+                                     MakeUser("AIDAa1", "a")};
+    for (auto it = users.rbegin(); it != users.rend(); ++it) {
+      ASSERT_THAT(store.CreateUser(*it), IsOk());
+    }
+    for (const char* name : {"a_x", "a-x", "B", "a"}) {
+      ASSERT_THAT(store.PutInlinePolicy(InlinePolicy{.account_id = kAccount,
+                                                     .owner_kind = PolicyOwnerKind::kUser,
+                                                     .owner_id = "AIDAB1",
+                                                     .name = name,
+                                                     .document = "{}"}),
+                  IsOk());
+    }
+    auto data = store.LoadIdentity();
+    ASSERT_THAT(data, IsOk());
+    EXPECT_EQ(data->users, users);
+    std::vector<std::string> names;
+    for (const InlinePolicy& policy : data->inline_policies) names.push_back(policy.name);
+    // By lower(name), bytewise: "a" < "a-x" < "a_x" < "b".
+    EXPECT_THAT(names, ElementsAre("a", "a-x", "a_x", "B"));
+  }
+  EXPECT_THAT(admin->Exec("DROP DATABASE " + database + " WITH (FORCE)"), IsOk());
+}
+
+// A connection the server dropped while idle (restart, failover, idle timeout) is replaced
+// before the next call, which then succeeds.
+TEST_F(PostgresMetadataStoreTest, ReconnectsAfterTheServerDroppedTheConnection) {
+  postgres::Db admin = Connect();
+  const std::string name = schema_ + "_conn";
+  conninfo_ = postgres_test::WithOption(conninfo_, "application_name", name);
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->CreateAccount(TestAccount()), IsOk());
+
+  auto terminated = admin.Query(
+      "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = $1",
+      name);
+  ASSERT_THAT(terminated, IsOk());
+  ASSERT_EQ(terminated->Rows(), 1);
+  ASSERT_EQ(terminated->Text(0, 0), "t");
+
+  EXPECT_THAT(store->CreateUser(NumberedUser(1)), IsOk());
+  auto data = store->LoadIdentity();
+  ASSERT_THAT(data, IsOk());
+  EXPECT_THAT(data->users, ElementsAre(NumberedUser(1)));
+}
+
+TEST(PostgresMetadataStoreOpenTest, UnreachableServerIsUnavailable) {
+  EXPECT_THAT(PostgresMetadataStore::Open(
+                  "host=/nonexistent-sigil-dir port=5432 user=postgres connect_timeout=2"),
+              StatusIs(StatusCode::kUnavailable, "cannot connect"));
+}
+
+TEST(PostgresMetadataStoreOpenTest, MalformedConnectionStringIsInvalidArgumentAndNotQuoted) {
+  auto store = PostgresMetadataStore::Open("host=/tmp password=hunter2 user");
+  EXPECT_THAT(store, StatusIs(StatusCode::kInvalidArgument, "malformed connection string"));
+  EXPECT_THAT(store.status().message(), Not(HasSubstr("hunter2")));
+}
+
+// Where PostgreSQL is stricter than SQLite: text must be UTF-8 without NUL bytes. The store
+// refuses such a value with kInvalidArgument and stores nothing (SQLite would store it).
+TEST_F(PostgresMetadataStoreTest, TextPostgresCannotStoreIsInvalidArgument) {
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->CreateAccount(TestAccount()), IsOk());
+  EXPECT_THAT(store->CreateUser(MakeUser("AIDA1", "nul", {{"k", std::string("a\0b", 3)}})),
+              StatusIs(StatusCode::kInvalidArgument, "NUL byte"));
+  EXPECT_THAT(store->CreateUser(MakeUser("AIDA2", "latin1-\xe9")),
+              StatusIs(StatusCode::kInvalidArgument, "SQLSTATE 22021"));
+  auto data = store->LoadIdentity();
+  ASSERT_THAT(data, IsOk());
+  EXPECT_THAT(data->users, IsEmpty());
+}
+
+// One node makes a version the default while another deletes it. Each checks the other's
+// precondition and then writes; under SERIALIZABLE one of them sees the other's write (after a
+// retry) and refuses, so the default version always exists.
+TEST_F(PostgresMetadataStoreTest, DefaultVersionRaceNeverLeavesADanglingDefault) {
+  auto node_a = OpenOrDie();
+  auto node_b = OpenOrDie();
+  ASSERT_NE(node_a, nullptr);
+  ASSERT_NE(node_b, nullptr);
+  ASSERT_THAT(node_a->CreateAccount(TestAccount()), IsOk());
+  const ManagedPolicy policy{.account_id = kAccount,
+                             .policy_id = "ANPA1",
+                             .name = "p",
+                             .path = "/",
+                             .description = "",
+                             .default_version_id = "v1",
+                             .next_version_number = 2,
+                             .created = kT0,
+                             .updated = kT0};
+  ASSERT_THAT(node_a->CreateManagedPolicy(
+                  policy, PolicyVersion{.policy_id = "ANPA1", .version_id = "v1", .created = kT0}),
+              IsOk());
+  int defaults_won = 0;
+  int deletes_won = 0;
+  for (int round = 2; round < 22; ++round) {
+    const std::string id = "v" + std::to_string(round);
+    SCOPED_TRACE(id);
+    ASSERT_THAT(node_a->CreatePolicyVersion(
+                    kAccount, PolicyVersion{.policy_id = "ANPA1", .version_id = id, .created = kT0},
+                    /*set_as_default=*/false, kT0),
+                IsOk());
+    std::latch start(2);
+    Status set_default;
+    Status deleted;
+    std::thread a([&] {
+      start.arrive_and_wait();
+      set_default = node_a->SetDefaultPolicyVersion(kAccount, "ANPA1", id, kT0);
+    });
+    std::thread b([&] {
+      start.arrive_and_wait();
+      deleted = node_b->DeletePolicyVersion(kAccount, "ANPA1", id);
+    });
+    a.join();
+    b.join();
+    if (set_default.ok()) {
+      ++defaults_won;
+      EXPECT_THAT(deleted, StatusIsExactly(StatusCode::kFailedPrecondition, kDefaultPolicyVersion));
+    } else {
+      ++deletes_won;
+      EXPECT_THAT(set_default, StatusIs(StatusCode::kNotFound, id));
+      EXPECT_THAT(deleted, IsOk());
+    }
+    auto data = node_b->LoadIdentity();
+    ASSERT_THAT(data, IsOk());
+    ASSERT_EQ(data->managed_policies.size(), 1u);
+    const std::string& default_id = data->managed_policies[0].default_version_id;
+    EXPECT_TRUE(std::any_of(data->policy_versions.begin(), data->policy_versions.end(),
+                            [&](const PolicyVersion& v) { return v.version_id == default_id; }))
+        << "the default " << default_id << " was deleted";
+  }
+  EXPECT_EQ(defaults_won + deletes_won, 20);
+}
+
+// One node deletes a user while another gives it an inline policy. Either may win, but never
+// both: a user deleted with a policy still attached would leave an orphan that no later call
+// can remove (SQLite gets this from its single writer; PostgreSQL from SERIALIZABLE).
+TEST_F(PostgresMetadataStoreTest, DeleteRacingADependentNeverLeavesAnOrphan) {
+  auto node_a = OpenOrDie();
+  auto node_b = OpenOrDie();
+  ASSERT_NE(node_a, nullptr);
+  ASSERT_NE(node_b, nullptr);
+  ASSERT_THAT(node_a->CreateAccount(TestAccount()), IsOk());
+  int deletes_won = 0;
+  int puts_won = 0;
+  for (uint32_t round = 0; round < 20; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const User user = NumberedUser(round);
+    ASSERT_THAT(node_a->CreateUser(user), IsOk());
+    std::latch start(2);
+    Status deleted;
+    Status put;
+    std::thread a([&] {
+      start.arrive_and_wait();
+      deleted = node_a->DeleteUser(kAccount, user.user_id);
+    });
+    std::thread b([&] {
+      start.arrive_and_wait();
+      put = node_b->PutInlinePolicy(InlinePolicy{.account_id = kAccount,
+                                                 .owner_kind = PolicyOwnerKind::kUser,
+                                                 .owner_id = user.user_id,
+                                                 .name = "p",
+                                                 .document = "{}"});
+    });
+    a.join();
+    b.join();
+    if (deleted.ok()) {
+      ++deletes_won;
+      EXPECT_THAT(put, StatusIs(StatusCode::kNotFound, user.user_id));
+    } else {
+      ++puts_won;
+      EXPECT_THAT(deleted,
+                  StatusIsExactly(StatusCode::kFailedPrecondition, kDependentInlinePolicies));
+      EXPECT_THAT(put, IsOk());
+    }
+    auto data = node_a->LoadIdentity();
+    ASSERT_THAT(data, IsOk());
+    for (const InlinePolicy& policy : data->inline_policies) {
+      EXPECT_TRUE(std::any_of(data->users.begin(), data->users.end(),
+                              [&](const User& u) { return u.user_id == policy.owner_id; }))
+          << "orphaned inline policy of " << policy.owner_id;
+    }
+  }
+  EXPECT_EQ(deletes_won + puts_won, 20);
+}
+
+}  // namespace
+}  // namespace sigil
