@@ -1,7 +1,7 @@
 // The narrow, domain-typed persistence interface for IAM state. Implementations: SQLite (the
-// embedded default) and, later, PostgreSQL; one contract test suite (metadata_store_contract.h)
-// runs against each. Every write is atomic and durable when it returns OK.
-// Implementations are thread-safe.
+// embedded default) and PostgreSQL (several nodes on one database); one contract test suite
+// (metadata_store_contract.h) runs against each. Every write is atomic and durable when it returns
+// OK. Implementations are thread-safe.
 #pragma once
 
 #include <optional>

@@ -1,5 +1,5 @@
 // The versioned schema of the metadata store: an ordered list of migration steps shared by every
-// SQL backend (SQLite now, PostgreSQL later), so the SQL is written portably (TEXT, INTEGER,
+// SQL backend (SQLite and PostgreSQL, verbatim), so the SQL is written portably (TEXT, INTEGER,
 // BIGINT; no backend-only types). Each backend's runner applies the steps newer than the version
 // recorded in `schema_migrations`. Immutable data; thread-safe.
 #pragma once

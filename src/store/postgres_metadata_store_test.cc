@@ -17,13 +17,19 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-// Each contract test gets a store on a fresh, empty schema of the test server.
+Status OpenToMigrate(const std::string& conninfo) {
+  return PostgresMetadataStore::Open(conninfo).status();
+}
+
+// Each contract test gets a store on an empty schema: migrated by the first test, emptied of
+// its rows for each later one (the tests below cover migrating fresh schemas).
 INSTANTIATE_TEST_SUITE_P(
     Postgres, MetadataStoreContract,
     ::testing::Values(StoreFactory{
         .name = "Postgres",
         .create = [](const std::string&) -> StatusOr<std::unique_ptr<MetadataStore>> {
-          SIGIL_ASSIGN_OR_RETURN(std::string conninfo, postgres_test::FreshSchema());
+          SIGIL_ASSIGN_OR_RETURN(std::string conninfo,
+                                 postgres_test::EmptiedSharedSchema(OpenToMigrate));
           SIGIL_ASSIGN_OR_RETURN(auto store, PostgresMetadataStore::Open(conninfo));
           return std::unique_ptr<MetadataStore>(std::move(store));
         }}),

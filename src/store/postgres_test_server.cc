@@ -23,6 +23,7 @@ struct Server {
   std::string cluster_dir;           // set when this process started the cluster
   std::vector<std::string> schemas;  // created by FreshSchema, dropped at the end
   int next_schema = 0;
+  std::string shared_schema;  // EmptiedSharedSchema's connection string once it exists
 };
 
 Server& TheServer() {
@@ -113,6 +114,35 @@ StatusOr<std::string> FreshSchema(std::string* schema) {
   SIGIL_RETURN_IF_ERROR(db.Exec("CREATE SCHEMA " + name).status());  // a generated identifier
   if (schema != nullptr) *schema = name;
   return WithOption(conninfo, "options", "-c search_path=" + name);
+}
+
+StatusOr<std::string> EmptiedSharedSchema(Status (*migrate)(const std::string& conninfo)) {
+  Server& server = TheServer();
+  std::string conninfo;
+  {
+    std::lock_guard lock(server.mu);
+    conninfo = server.shared_schema;
+  }
+  if (conninfo.empty()) {
+    SIGIL_ASSIGN_OR_RETURN(conninfo, FreshSchema());
+    SIGIL_RETURN_IF_ERROR(migrate(conninfo));
+    std::lock_guard lock(server.mu);
+    server.shared_schema = conninfo;
+    return conninfo;
+  }
+  // One DELETE per table in one statement: the foreign-key checks run at its end, when every
+  // table is empty, so the order does not matter (it would with an ON DELETE RESTRICT key).
+  SIGIL_ASSIGN_OR_RETURN(postgres::Db db, postgres::Db::Connect(conninfo));
+  SIGIL_ASSIGN_OR_RETURN(
+      postgres::Result deletes,
+      db.Exec("SELECT string_agg(format('d%s AS (DELETE FROM %I)', n, tablename), ', ')"
+              " FROM (SELECT tablename, row_number() OVER () AS n FROM pg_tables"
+              "  WHERE schemaname = current_schema() AND tablename <> 'schema_migrations') t"));
+  if (deletes.Rows() != 1 || deletes.IsNull(0, 0)) {
+    return InternalError("the shared test schema has no tables");
+  }
+  SIGIL_RETURN_IF_ERROR(db.Exec("WITH " + deletes.Text(0, 0) + " SELECT 1").status());
+  return conninfo;
 }
 
 std::string WithOption(const std::string& conninfo, const std::string& key,
