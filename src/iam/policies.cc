@@ -140,13 +140,12 @@ StatusOr<Value> CreatePolicy(IdentityService& identity, const CallContext& ctx, 
         "A policy called " + name + " already exists. Duplicate names are not allowed.");
   };
   if (ctx.snapshot.FindManagedPolicy(account, name) != nullptr) return exists();
-  if (ctx.snapshot.ManagedPolicies(account).size() >=
-      static_cast<size_t>(kMaxManagedPoliciesPerAccount)) {
+  auto created = identity.CreateManagedPolicy(account, name, path, OptString(in, "Description"),
+                                              document, tags, kMaxManagedPoliciesPerAccount);
+  if (!created.ok() && created.status().code() == StatusCode::kAlreadyExists) return exists();
+  if (!created.ok() && created.status().code() == StatusCode::kResourceExhausted) {
     return LimitExceeded("PoliciesPerAccount", kMaxManagedPoliciesPerAccount);
   }
-  auto created = identity.CreateManagedPolicy(account, name, path, OptString(in, "Description"),
-                                              document, tags);
-  if (!created.ok() && created.status().code() == StatusCode::kAlreadyExists) return exists();
   if (!created.ok()) return created.status();
   return Value{
       {"Policy", PolicyToValue(ctx, CustomerRef(account, *created), PolicyDetail::kCreate)}};
@@ -234,14 +233,14 @@ StatusOr<Value> CreatePolicyVersion(IdentityService& identity, const CallContext
                          ResolveCustomerPolicy(ctx, in, "iam:CreatePolicyVersion"));
   const std::string document = in["PolicyDocument"].get<std::string>();
   SIGIL_RETURN_IF_ERROR(ValidatePolicyDocument(document, DocumentUse::kManaged));
-  if (ctx.snapshot.Versions(policy->policy_id).size() >=
-      static_cast<size_t>(kMaxVersionsPerPolicy)) {
+  const bool set_as_default = in.value("SetAsDefault", false);
+  auto version = identity.CreatePolicyVersion(policy->policy_id, document, set_as_default,
+                                              kMaxVersionsPerPolicy);
+  if (!version.ok() && version.status().code() == StatusCode::kResourceExhausted) {
     return AwsError(StatusCode::kResourceExhausted, "LimitExceeded",
                     "A managed policy can have up to 5 versions. Before you create a new version, "
                     "you must delete an existing version.");
   }
-  const bool set_as_default = in.value("SetAsDefault", false);
-  auto version = identity.CreatePolicyVersion(*policy, document, set_as_default);
   if (!version.ok() && version.status().code() == StatusCode::kNotFound) {
     return PolicyNotFound(in["PolicyArn"].get<std::string>());
   }

@@ -77,12 +77,12 @@ StatusOr<Value> CreateRole(IdentityService& identity, const CallContext& ctx, co
   if (ctx.snapshot.FindRole(account, role.name) != nullptr) {
     return EntityAlreadyExists("role", role.name);
   }
-  if (ctx.snapshot.Roles(account).size() >= static_cast<size_t>(kMaxRolesPerAccount)) {
-    return LimitExceeded("RolesPerAccount", kMaxRolesPerAccount);
-  }
-  auto created = identity.CreateRole(role);
+  auto created = identity.CreateRole(role, kMaxRolesPerAccount);
   if (!created.ok() && created.status().code() == StatusCode::kAlreadyExists) {
     return EntityAlreadyExists("role", role.name);
+  }
+  if (!created.ok() && created.status().code() == StatusCode::kResourceExhausted) {
+    return LimitExceeded("RolesPerAccount", kMaxRolesPerAccount);
   }
   if (!created.ok()) return created.status();
   return Value{{"Role", RoleToValue(account, *created, RoleDetail::kCreate)}};

@@ -188,7 +188,8 @@ Status IdentityService::RemoveUserFromGroup(const std::string& account_id,
 
 StatusOr<ManagedPolicy> IdentityService::CreateManagedPolicy(
     const std::string& account_id, const std::string& name, const std::string& path,
-    const std::string& description, const std::string& document, const std::vector<Tag>& tags) {
+    const std::string& description, const std::string& document, const std::vector<Tag>& tags,
+    size_t max_policies) {
   ManagedPolicy policy;
   policy.account_id = account_id;
   policy.policy_id = NewPolicyId();
@@ -200,7 +201,12 @@ StatusOr<ManagedPolicy> IdentityService::CreateManagedPolicy(
   policy.created = policy.updated = clock_.Now();
   policy.tags = tags;
   PolicyVersion first{policy.policy_id, "v1", document, policy.created};
-  SIGIL_RETURN_IF_ERROR(Commit([&] { return store_.CreateManagedPolicy(policy, first); }));
+  std::lock_guard<std::mutex> lock(write_mu_);
+  if (Current()->ManagedPolicies(account_id).size() >= max_policies) {
+    return Status(StatusCode::kResourceExhausted, "policies per account");
+  }
+  SIGIL_RETURN_IF_ERROR(store_.CreateManagedPolicy(policy, first));
+  SIGIL_RETURN_IF_ERROR(Republish());
   return policy;
 }
 
@@ -209,16 +215,24 @@ Status IdentityService::DeleteManagedPolicy(const std::string& account_id,
   return Commit([&] { return store_.DeleteManagedPolicy(account_id, policy_id); });
 }
 
-StatusOr<PolicyVersion> IdentityService::CreatePolicyVersion(const ManagedPolicy& policy,
+StatusOr<PolicyVersion> IdentityService::CreatePolicyVersion(const std::string& policy_id,
                                                              const std::string& document,
-                                                             bool set_as_default) {
+                                                             bool set_as_default,
+                                                             size_t max_versions) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  auto snapshot = Current();
+  const ManagedPolicy* policy = snapshot->FindManagedPolicyById(policy_id);
+  if (policy == nullptr) return NotFoundError("policy " + policy_id);
+  if (snapshot->Versions(policy_id).size() >= max_versions) {
+    return Status(StatusCode::kResourceExhausted, "versions per policy");
+  }
   // Built in two steps: gcc 12 at -O3 reports a false -Wrestrict on "v" + std::to_string(n).
   std::string version_id = "v";
-  version_id += std::to_string(policy.next_version_number);
-  PolicyVersion version{policy.policy_id, std::move(version_id), document, clock_.Now()};
-  SIGIL_RETURN_IF_ERROR(Commit([&] {
-    return store_.CreatePolicyVersion(policy.account_id, version, set_as_default, version.created);
-  }));
+  version_id += std::to_string(policy->next_version_number);
+  PolicyVersion version{policy_id, std::move(version_id), document, clock_.Now()};
+  SIGIL_RETURN_IF_ERROR(
+      store_.CreatePolicyVersion(policy->account_id, version, set_as_default, version.created));
+  SIGIL_RETURN_IF_ERROR(Republish());
   return version;
 }
 
@@ -269,10 +283,15 @@ Status IdentityService::DeleteInlinePolicy(const std::string& account_id,
   return Commit([&] { return store_.DeleteInlinePolicy(account_id, owner_kind, owner_id, name); });
 }
 
-StatusOr<Role> IdentityService::CreateRole(Role role) {
+StatusOr<Role> IdentityService::CreateRole(Role role, size_t max_roles) {
   role.role_id = NewRoleId();
   role.created = clock_.Now();
-  SIGIL_RETURN_IF_ERROR(Commit([&] { return store_.CreateRole(role); }));
+  std::lock_guard<std::mutex> lock(write_mu_);
+  if (Current()->Roles(role.account_id).size() >= max_roles) {
+    return Status(StatusCode::kResourceExhausted, "roles per account");
+  }
+  SIGIL_RETURN_IF_ERROR(store_.CreateRole(role));
+  SIGIL_RETURN_IF_ERROR(Republish());
   return role;
 }
 

@@ -72,15 +72,20 @@ class IdentityService {
                              const std::string& user_id);
 
   // Customer managed policies; `document` is validated by the caller.
+  // kResourceExhausted when the account already has `max_policies` customer managed policies
+  // (checked under the writer lock, as every quota here).
   StatusOr<ManagedPolicy> CreateManagedPolicy(const std::string& account_id,
                                               const std::string& name, const std::string& path,
                                               const std::string& description,
                                               const std::string& document,
-                                              const std::vector<Tag>& tags);
+                                              const std::vector<Tag>& tags, size_t max_policies);
   Status DeleteManagedPolicy(const std::string& account_id, const std::string& policy_id);
-  // Creates version v<next_version_number> of the policy.
-  StatusOr<PolicyVersion> CreatePolicyVersion(const ManagedPolicy& policy,
-                                              const std::string& document, bool set_as_default);
+  // Creates version v<next_version_number> of the policy, numbered from the state under the
+  // writer lock so concurrent creates never collide. kNotFound when the policy is gone;
+  // kResourceExhausted when it already has `max_versions` versions.
+  StatusOr<PolicyVersion> CreatePolicyVersion(const std::string& policy_id,
+                                              const std::string& document, bool set_as_default,
+                                              size_t max_versions);
   Status DeletePolicyVersion(const std::string& account_id, const std::string& policy_id,
                              const std::string& version_id);
   Status SetDefaultPolicyVersion(const std::string& account_id, const std::string& policy_id,
@@ -98,7 +103,8 @@ class IdentityService {
                             const std::string& owner_id, const std::string& name);
 
   // Roles. CreateRole fills role_id and created.
-  StatusOr<Role> CreateRole(Role role);
+  // kResourceExhausted when the account already has `max_roles` roles.
+  StatusOr<Role> CreateRole(Role role, size_t max_roles);
   Status UpdateRole(const Role& role);
   Status DeleteRole(const std::string& account_id, const std::string& role_id);
 

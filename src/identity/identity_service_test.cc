@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
+#include <thread>
+
 #include "identity/key_usage_tracker.h"
 #include "store/sqlite_metadata_store.h"
 
@@ -154,6 +157,54 @@ TEST_F(IdentityServiceTest, GroupAndAttachmentQuotasAreEnforcedOnWrite) {
   EXPECT_TRUE(identity_->AttachPolicy(admin, 1).ok());
   EXPECT_EQ(identity_->AttachPolicy(read_only, 1).code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(identity_->Current()->AttachmentsOf(PolicyOwnerKind::kUser, user->user_id).size(), 1u);
+}
+
+}  // namespace
+}  // namespace sigil
+
+namespace sigil {
+namespace {
+
+TEST_F(IdentityServiceTest, QuotasAndVersionNumbersAreDecidedUnderTheWriterLock) {
+  auto account = identity_->CreateAccount("a");
+  ASSERT_TRUE(account.ok());
+  const std::string doc =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]})";
+  auto policy =
+      identity_->CreateManagedPolicy(account->account_id, "p", "/", "", doc, {}, /*max=*/1);
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  EXPECT_EQ(
+      identity_->CreateManagedPolicy(account->account_id, "q", "/", "", doc, {}, 1).status().code(),
+      StatusCode::kResourceExhausted);
+
+  // Concurrent creates each get their own, consecutive version id; the quota holds.
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0}, refused{0};
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&] {
+      auto v = identity_->CreatePolicyVersion(policy->policy_id, doc, false, /*max=*/5);
+      if (v.ok()) ++created;
+      if (v.status().code() == StatusCode::kResourceExhausted) ++refused;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 4);  // v2..v5 beside v1
+  EXPECT_EQ(refused.load(), 2);
+  std::vector<std::string> ids;
+  for (const PolicyVersion* v : identity_->Current()->Versions(policy->policy_id)) {
+    ids.push_back(v->version_id);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"v1", "v2", "v3", "v4", "v5"}));
+
+  Role role;
+  role.account_id = account->account_id;
+  role.name = "r";
+  role.path = "/";
+  role.assume_role_policy =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]})";
+  ASSERT_TRUE(identity_->CreateRole(role, 1).ok());
+  role.name = "r2";
+  EXPECT_EQ(identity_->CreateRole(role, 1).status().code(), StatusCode::kResourceExhausted);
 }
 
 }  // namespace
