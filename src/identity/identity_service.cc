@@ -226,10 +226,8 @@ StatusOr<PolicyVersion> IdentityService::CreatePolicyVersion(const std::string& 
   if (snapshot->Versions(policy_id).size() >= max_versions) {
     return Status(StatusCode::kResourceExhausted, "versions per policy");
   }
-  // Built in two steps: gcc 12 at -O3 reports a false -Wrestrict on "v" + std::to_string(n).
-  std::string version_id = "v";
-  version_id += std::to_string(policy->next_version_number);
-  PolicyVersion version{policy_id, std::move(version_id), document, clock_.Now()};
+  PolicyVersion version{policy_id, "v" + std::to_string(policy->next_version_number), document,
+                        clock_.Now()};
   SIGIL_RETURN_IF_ERROR(
       store_.CreatePolicyVersion(policy->account_id, version, set_as_default, version.created));
   SIGIL_RETURN_IF_ERROR(Republish());
