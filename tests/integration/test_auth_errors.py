@@ -95,7 +95,7 @@ class AuthTest(h.ServerTestCase):
                                h.make_client(self.server.url, "iam", bad).list_users)
 
     def test_unknown_key(self):
-        unknown = h.Creds("AKIAQQQQQQQQQQQQQQQQ", self.root.secret)
+        unknown = h.Creds("AKIAIOSFODNN7EXAMPLE", self.root.secret)
         resp = self.sign(unknown).send()
         self.assertHttpError(resp, "InvalidClientTokenId", 403,
                              message="The security token included in the request is invalid.")

@@ -215,7 +215,7 @@ class CliFlowMixin:
         with open(creds_path, "w") as f:
             f.write(f"[wrong_secret]\naws_access_key_id = {root.access_key}\n"
                     f"aws_secret_access_key = {'x' * 40}\n"
-                    f"[unknown_key]\naws_access_key_id = AKIAZZZZZZZZZZZZZZZZ\n"
+                    f"[unknown_key]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
                     f"aws_secret_access_key = {root.secret}\n")
         for profile, code in (("wrong_secret", "SignatureDoesNotMatch"),
                               ("unknown_key", "InvalidClientTokenId")):
