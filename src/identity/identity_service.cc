@@ -1,5 +1,7 @@
 #include "identity/identity_service.h"
 
+#include "auth/totp.h"
+
 namespace sigil {
 namespace {
 constexpr std::string_view kBase32Upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -299,6 +301,153 @@ Status IdentityService::UpdateRole(const Role& role) {
 
 Status IdentityService::DeleteRole(const std::string& account_id, const std::string& role_id) {
   return Commit([&] { return store_.DeleteRole(account_id, role_id); });
+}
+
+}  // namespace sigil
+
+namespace sigil {
+namespace {
+
+std::string MfaSerialNumber(const std::string& account_id, const std::string& path,
+                            const std::string& name) {
+  return "arn:aws:iam::" + account_id + ":mfa" + path + name;
+}
+
+// The serial as stored when the snapshot knows the device (clients may spell it in another
+// case); otherwise as given, for the store to judge (this node's snapshot may lag another's).
+std::string StoredSerial(const IdentitySnapshot& snapshot, const std::string& serial_number) {
+  const MfaDevice* device = snapshot.FindMfaDevice(serial_number);
+  return device != nullptr ? device->serial_number : serial_number;
+}
+
+}  // namespace
+
+StatusOr<NewMfaDevice> IdentityService::CreateVirtualMfaDevice(const std::string& account_id,
+                                                               const std::string& name,
+                                                               const std::string& path,
+                                                               const std::vector<Tag>& tags) {
+  NewMfaDevice created;
+  created.seed = random_.Bytes(auth::kTotpSeedBytes);
+  if (created.seed.size() != auth::kTotpSeedBytes) {
+    return InternalError("the random source could not supply an MFA seed");
+  }
+  MfaDevice& device = created.device;
+  device.account_id = account_id;
+  device.serial_number = MfaSerialNumber(account_id, path, name);
+  device.name = name;
+  device.path = path;
+  device.created = clock_.Now();
+  device.tags = tags;
+  // The AAD binds the sealed seed to its device, so seeds cannot be swapped between rows.
+  SIGIL_ASSIGN_OR_RETURN(device.sealed_seed,
+                         box_.Seal(random_, created.seed, device.serial_number));
+  SIGIL_RETURN_IF_ERROR(Commit([&] { return store_.CreateMfaDevice(device); }));
+  return created;
+}
+
+Status IdentityService::EnableMfaDevice(const std::string& account_id, const std::string& user_id,
+                                        const std::string& serial_number, const std::string& code1,
+                                        const std::string& code2, TimePoint now,
+                                        size_t max_devices) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  auto snapshot = Current();
+  const MfaDevice* device = snapshot->FindMfaDevice(serial_number);
+  if (device == nullptr || device->account_id != account_id) {
+    return NotFoundError("no MFA device " + serial_number + " in account " + account_id);
+  }
+  if (!device->user_id.empty()) {
+    return AlreadyExistsError("MFA device " + device->serial_number + " is already enabled");
+  }
+  if (snapshot->MfaDevicesOfUser(user_id).size() >= max_devices) {
+    return Status(StatusCode::kResourceExhausted, "MFA devices per user");
+  }
+  const std::optional<int64_t> step =
+      auth::MatchConsecutiveTotp(snapshot->MfaSeed(device->serial_number), code1, code2, now,
+                                 auth::kConsecutiveTotpPastSteps, device->last_accepted_step);
+  if (!step) return InvalidArgumentError(kInvalidMfaCodes);
+  SIGIL_RETURN_IF_ERROR(
+      store_.AssignMfaDevice(account_id, device->serial_number, user_id, now, *step));
+  return Republish();
+}
+
+Status IdentityService::ResyncMfaDevice(const std::string& user_id,
+                                        const std::string& serial_number, const std::string& code1,
+                                        const std::string& code2, TimePoint now) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  auto snapshot = Current();
+  const MfaDevice* device = snapshot->FindMfaDevice(serial_number);
+  if (device == nullptr || user_id.empty() || device->user_id != user_id) {
+    return NotFoundError("no MFA device " + serial_number + " enabled for " + user_id);
+  }
+  // The snapshot's step may lag the store's (VerifyMfaCode does not republish); the store never
+  // lowers it, so a stale value here cannot reopen a used code.
+  const std::optional<int64_t> step =
+      auth::MatchConsecutiveTotp(snapshot->MfaSeed(device->serial_number), code1, code2, now,
+                                 auth::kConsecutiveTotpPastSteps, device->last_accepted_step);
+  if (!step) return InvalidArgumentError(kInvalidMfaCodes);
+  SIGIL_RETURN_IF_ERROR(store_.ResyncMfaDevice(user_id, device->serial_number, *step));
+  return Republish();
+}
+
+Status IdentityService::DeactivateMfaDevice(const std::string& user_id,
+                                            const std::string& serial_number) {
+  return Commit(
+      [&] { return store_.UnassignMfaDevice(user_id, StoredSerial(*Current(), serial_number)); });
+}
+
+Status IdentityService::DeleteVirtualMfaDevice(const std::string& account_id,
+                                               const std::string& serial_number) {
+  return Commit(
+      [&] { return store_.DeleteMfaDevice(account_id, StoredSerial(*Current(), serial_number)); });
+}
+
+Status IdentityService::SetMfaDeviceTags(const std::string& account_id,
+                                         const std::string& serial_number,
+                                         const std::vector<Tag>& tags) {
+  return Commit([&] {
+    return store_.SetMfaDeviceTags(account_id, StoredSerial(*Current(), serial_number), tags);
+  });
+}
+
+// On STS's request path: reads the published snapshot without the writer lock and writes only
+// the store's compare-and-set, which is what makes a code single-use across threads and nodes
+// (the snapshot's last_accepted_step is only a first filter and may lag).
+Status IdentityService::VerifyMfaCode(const std::string& account_id, const std::string& user_id,
+                                      const std::string& serial_number, const std::string& code,
+                                      TimePoint now) {
+  auto snapshot = Current();
+  const MfaDevice* device = snapshot->FindMfaDevice(serial_number);
+  if (device == nullptr || device->account_id != account_id) {
+    return Status(StatusCode::kPermissionDenied,
+                  "no MFA device " + serial_number + " in account " + account_id);
+  }
+  if (user_id.empty() || device->user_id != user_id || !device->enabled_at) {
+    return Status(StatusCode::kPermissionDenied,
+                  "MFA device " + device->serial_number + " is not enabled for " + user_id);
+  }
+  const std::optional<int64_t> step =
+      auth::MatchTotp(snapshot->MfaSeed(device->serial_number), code, now, /*window=*/1,
+                      device->last_accepted_step);
+  if (!step) {
+    return Status(StatusCode::kPermissionDenied,
+                  "wrong or reused MFA code for " + device->serial_number);
+  }
+  Status advanced =
+      store_.AdvanceMfaStep(device->serial_number, user_id, *device->enabled_at, *step);
+  if (advanced.code() == StatusCode::kFailedPrecondition) {
+    return Status(StatusCode::kPermissionDenied,
+                  "MFA code for " + device->serial_number +
+                      " already used, or the device was changed meanwhile");
+  }
+  return advanced;
+}
+
+StatusOr<bool> IdentityService::RefreshIfStoreChanged() {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  SIGIL_ASSIGN_OR_RETURN(bool changed, store_.ChangedElsewhere());
+  if (!changed) return false;
+  SIGIL_RETURN_IF_ERROR(Republish());
+  return true;
 }
 
 }  // namespace sigil

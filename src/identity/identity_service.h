@@ -24,6 +24,15 @@ struct NewAccessKey {
   std::string secret_access_key;
 };
 
+// A freshly created virtual MFA device: the only time its seed is handed out.
+struct NewMfaDevice {
+  MfaDevice device;
+  std::string seed;  // raw bytes
+};
+
+// The message of the kInvalidArgument EnableMfaDevice / ResyncMfaDevice return for wrong codes.
+inline constexpr const char* kInvalidMfaCodes = "invalid_mfa_codes";
+
 class IdentityService {
  public:
   // `aws_managed` resolves AWS managed policy ARNs to their documents (the IAM catalogue).
@@ -107,6 +116,55 @@ class IdentityService {
   StatusOr<Role> CreateRole(Role role, size_t max_roles);
   Status UpdateRole(const Role& role);
   Status DeleteRole(const std::string& account_id, const std::string& role_id);
+
+  // Virtual MFA devices. Create fills created, serial_number (from account, path and name) and a
+  // fresh random seed (auth::kTotpSeedBytes), sealed before it reaches the store; the seed is
+  // returned (raw bytes) for the one response that reveals it. kAlreadyExists when the serial is
+  // taken (case-insensitively); kNotFound without the account. The other calls accept the serial
+  // number in any letter case.
+  StatusOr<NewMfaDevice> CreateVirtualMfaDevice(const std::string& account_id,
+                                                const std::string& name, const std::string& path,
+                                                const std::vector<Tag>& tags);
+  // EnableMFADevice: `code1` and `code2` must be consecutive codes of the device
+  // (auth::MatchConsecutiveTotp at `now`). `user_id` is a user of the account, or the account
+  // id for its root user. kNotFound: no such device in the account, or no such user;
+  // kAlreadyExists: the device is assigned (to anyone); kResourceExhausted: the user already has
+  // `max_devices` devices; kInvalidArgument (message kInvalidMfaCodes): the codes are wrong.
+  // Checked under the writer lock; the accepted step becomes the device's last accepted step
+  // (unless a later one is stored) and `now` its enabled time.
+  Status EnableMfaDevice(const std::string& account_id, const std::string& user_id,
+                         const std::string& serial_number, const std::string& code1,
+                         const std::string& code2, TimePoint now, size_t max_devices);
+  // ResyncMFADevice: like Enable's code check, for a device assigned to `user_id` (kNotFound
+  // otherwise). Moves the last accepted step up to the pair's; it never goes down, so no code
+  // accepted before becomes valid again.
+  Status ResyncMfaDevice(const std::string& user_id, const std::string& serial_number,
+                         const std::string& code1, const std::string& code2, TimePoint now);
+  // DeactivateMFADevice: unassigns the device from `user_id` (kNotFound when it is not assigned
+  // to that user). The device itself remains (AWS keeps virtual devices until deleted).
+  Status DeactivateMfaDevice(const std::string& user_id, const std::string& serial_number);
+  // kNotFound when absent; kFailedPrecondition (kDependentMfaUser) while assigned to a user.
+  Status DeleteVirtualMfaDevice(const std::string& account_id, const std::string& serial_number);
+  Status SetMfaDeviceTags(const std::string& account_id, const std::string& serial_number,
+                          const std::vector<Tag>& tags);
+  // Verifies one TOTP code for an STS call (GetSessionToken, AssumeRole): the device must be in
+  // `account_id` and assigned to `user_id` (the account id itself for the root user, see
+  // MfaDevice::user_id); the code must match a step within ±1 of `now`, and that step must be
+  // later than any accepted before, across every node (a compare-and-set in the store), so a
+  // code works once. kPermissionDenied on any of these failures (the caller words AWS's
+  // AccessDenied; the message says which, for the log only); other codes for store failures.
+  // Takes no writer lock and does not republish the snapshot: only the store's compare-and-set
+  // needs the accepted step (so the snapshot's last_accepted_step may lag the store's). The
+  // compare-and-set also requires the assignment the snapshot saw (user and enabled time), so a
+  // device deactivated or replaced through another node is refused even before this node
+  // refreshes.
+  Status VerifyMfaCode(const std::string& account_id, const std::string& user_id,
+                       const std::string& serial_number, const std::string& code, TimePoint now);
+
+  // Reloads and republishes when another process changed the store (an admin command, another
+  // node: MetadataStore::ChangedElsewhere, which PostgreSQL does not implement yet); a cheap
+  // check otherwise. Takes the writer lock. Returns whether it republished.
+  StatusOr<bool> RefreshIfStoreChanged();
 
   // Identifier shapes as AWS makes them, from the cryptographic random source.
   std::string NewAccountId();

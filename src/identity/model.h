@@ -132,6 +132,30 @@ struct AccessKeyUsage {
   bool operator==(const AccessKeyUsage&) const = default;
 };
 
+// A virtual MFA device (CreateVirtualMFADevice). It belongs to the account from creation and to a
+// user once enabled (EnableMFADevice); deactivating returns it to the unassigned state.
+struct MfaDevice {
+  std::string account_id;
+  // arn:aws:iam::ACCOUNT:mfa/PATH/NAME: the device's identity (SerialNumber), unique per account
+  // case-insensitively.
+  std::string serial_number;
+  std::string name;
+  std::string path;
+  // Who the device is enabled for: a user id ("AIDA..."), the account id for the account's root
+  // user, or empty while not enabled.
+  std::string user_id;
+  TimePoint created;
+  std::optional<TimePoint> enabled_at;  // set while assigned to a user
+  // The TOTP seed (raw bytes, auth::kTotpSeedBytes) sealed with the master key (SecretBox,
+  // AAD = serial_number). The store never sees the plaintext seed.
+  std::string sealed_seed;
+  // The latest TOTP step accepted (RFC 6238 counter); a code at or before it is refused, so a
+  // code cannot be replayed. -1 when none yet.
+  int64_t last_accepted_step = -1;
+  std::vector<Tag> tags;
+  bool operator==(const MfaDevice&) const = default;
+};
+
 // Everything the identity snapshot is built from.
 struct IdentityData {
   std::vector<Account> accounts;
@@ -145,6 +169,7 @@ struct IdentityData {
   std::vector<PolicyAttachment> attachments;
   std::vector<InlinePolicy> inline_policies;
   std::vector<Role> roles;
+  std::vector<MfaDevice> mfa_devices;  // sorted by (account_id, serial_number)
 };
 
 }  // namespace sigil

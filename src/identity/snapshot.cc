@@ -16,6 +16,20 @@ std::string RootArn(const std::string& account_id) {
   return "arn:aws:iam::" + account_id + ":root";
 }
 
+std::string RoleArn(const std::string& account_id, const std::string& path,
+                    const std::string& name) {
+  return "arn:aws:iam::" + account_id + ":role" + path + name;
+}
+
+std::string AssumedRoleArn(const std::string& account_id, const std::string& role_name,
+                           const std::string& session_name) {
+  return "arn:aws:sts::" + account_id + ":assumed-role/" + role_name + "/" + session_name;
+}
+
+std::string FederatedUserArn(const std::string& account_id, const std::string& name) {
+  return "arn:aws:sts::" + account_id + ":federated-user/" + name;
+}
+
 namespace {
 std::string UserKey(std::string_view account_id, std::string_view name) {
   return std::string(account_id) + "\n" + AsciiLower(name);
@@ -24,6 +38,7 @@ std::string UserKey(std::string_view account_id, std::string_view name) {
 
 IdentitySnapshot::~IdentitySnapshot() {
   for (auto& [id, entry] : keys_) SecureWipe(entry.secret);
+  for (auto& [serial, entry] : mfa_by_serial_) SecureWipe(entry.seed);
 }
 
 StatusOr<std::shared_ptr<const IdentitySnapshot>> IdentitySnapshot::Build(
@@ -73,7 +88,19 @@ StatusOr<std::shared_ptr<const IdentitySnapshot>> IdentitySnapshot::Build(
   for (const ManagedPolicy& p : snap->data_.managed_policies) {
     snap->policies_by_name_[UserKey(p.account_id, p.name)] = &p;
   }
-  for (const Role& r : snap->data_.roles) snap->roles_by_name_[UserKey(r.account_id, r.name)] = &r;
+  for (const Role& r : snap->data_.roles) {
+    snap->roles_by_name_[UserKey(r.account_id, r.name)] = &r;
+    snap->roles_by_id_[r.role_id] = &r;  // every request of a role session looks its role up
+  }
+  for (const MfaDevice& d : snap->data_.mfa_devices) {
+    auto seed = box.Open(d.sealed_seed, d.serial_number);
+    if (!seed.ok()) {
+      return InternalError("cannot decrypt the seed of MFA device " + d.serial_number +
+                           ": wrong master key or tampered database");
+    }
+    snap->mfa_by_serial_[AsciiLower(d.serial_number)] =
+        MfaEntry{.device = &d, .seed = std::move(seed).value()};
+  }
   SIGIL_ASSIGN_OR_RETURN(snap->policies_, BuildEffectivePolicies(snap->data_, aws_managed, cache));
   return std::shared_ptr<const IdentitySnapshot>(std::move(snap));
 }
@@ -282,14 +309,41 @@ const policy::Policy* IdentitySnapshot::ManagedPolicyDocument(std::string_view a
 }
 
 const Role* IdentitySnapshot::FindRoleById(std::string_view role_id) const {
-  for (const Role& r : data_.roles) {
-    if (r.role_id == role_id) return &r;
-  }
-  return nullptr;
+  auto it = roles_by_id_.find(role_id);
+  return it == roles_by_id_.end() ? nullptr : it->second;
 }
 
 std::vector<const Role*> IdentitySnapshot::Roles(std::string_view account_id) const {
   return AllOfAccount(roles_by_name_, account_id);
+}
+
+const MfaDevice* IdentitySnapshot::FindMfaDevice(std::string_view serial_number) const {
+  auto it = mfa_by_serial_.find(AsciiLower(serial_number));
+  return it == mfa_by_serial_.end() ? nullptr : it->second.device;
+}
+
+std::string_view IdentitySnapshot::MfaSeed(std::string_view serial_number) const {
+  auto it = mfa_by_serial_.find(AsciiLower(serial_number));
+  return it == mfa_by_serial_.end() ? std::string_view() : std::string_view(it->second.seed);
+}
+
+// data_.mfa_devices is sorted by (account_id, serial_number), and a user's devices are all in
+// its account, so both lists come out sorted by serial.
+std::vector<const MfaDevice*> IdentitySnapshot::MfaDevicesOfUser(std::string_view user_id) const {
+  std::vector<const MfaDevice*> out;
+  if (user_id.empty()) return out;  // "" marks unassigned devices, not a user
+  for (const MfaDevice& d : data_.mfa_devices) {
+    if (d.user_id == user_id) out.push_back(&d);
+  }
+  return out;
+}
+
+std::vector<const MfaDevice*> IdentitySnapshot::MfaDevices(std::string_view account_id) const {
+  std::vector<const MfaDevice*> out;
+  for (const MfaDevice& d : data_.mfa_devices) {
+    if (d.account_id == account_id) out.push_back(&d);
+  }
+  return out;
 }
 
 }  // namespace sigil

@@ -1,5 +1,6 @@
 // The immutable, in-memory view of IAM state that every request reads: accounts, users, access
-// keys (with their secrets decrypted) and the principal each key authenticates as. Built from the
+// keys (with their secrets decrypted) and the principal each key authenticates as, groups,
+// policies, roles and virtual MFA devices (with their seeds decrypted). Built from the
 // store after each committed write and published atomically, so the hot path touches no database
 // and takes no lock. Immutable once built: safe to share across threads.
 #pragma once
@@ -28,9 +29,9 @@ struct KeyEntry {
 
 class IdentitySnapshot {
  public:
-  // Decrypts every secret with `box`; fails (kInternal) if a sealed secret does not open, which
-  // means a wrong master key or a tampered database. Compiles every principal's effective
-  // policies (through `cache`), resolving AWS managed policy ARNs with `aws_managed`.
+  // Decrypts every secret and MFA seed with `box`; fails (kInternal) if a sealed value does not
+  // open, which means a wrong master key or a tampered database. Compiles every principal's
+  // effective policies (through `cache`), resolving AWS managed policy ARNs with `aws_managed`.
   static StatusOr<std::shared_ptr<const IdentitySnapshot>> Build(
       IdentityData data, const SecretBox& box, const AwsManagedPolicyText& aws_managed,
       PolicyCompileCache& cache);
@@ -76,6 +77,14 @@ class IdentitySnapshot {
   const Role* FindRoleById(std::string_view role_id) const;
   std::vector<const Role*> Roles(std::string_view account_id) const;  // by name
 
+  // Virtual MFA devices. Serial numbers are unique per account case-insensitively (the ARN holds
+  // the account id, so the ARN alone identifies the device), and found that way.
+  const MfaDevice* FindMfaDevice(std::string_view serial_number) const;
+  // The plaintext seed of a device (raw bytes); empty when no such device. Never logged.
+  std::string_view MfaSeed(std::string_view serial_number) const;
+  std::vector<const MfaDevice*> MfaDevicesOfUser(std::string_view user_id) const;  // by serial
+  std::vector<const MfaDevice*> MfaDevices(std::string_view account_id) const;     // by serial
+
   const IdentityData& data() const { return data_; }
 
   // The compiled policies that apply to a user / role; null when there is no such principal.
@@ -95,6 +104,13 @@ class IdentitySnapshot {
   std::map<std::string, const Group*, std::less<>> groups_by_name_;  // account \n lower(name)
   std::map<std::string, const ManagedPolicy*, std::less<>> policies_by_name_;
   std::map<std::string, const Role*, std::less<>> roles_by_name_;
+  std::map<std::string, const Role*, std::less<>> roles_by_id_;
+  // lower(serial_number) -> device and its decrypted seed (wiped on destruction)
+  struct MfaEntry {
+    const MfaDevice* device = nullptr;
+    std::string seed;
+  };
+  std::map<std::string, MfaEntry, std::less<>> mfa_by_serial_;
   EffectivePolicyIndex policies_;
 };
 

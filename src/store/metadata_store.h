@@ -4,6 +4,7 @@
 // OK. Implementations are thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,13 +15,18 @@
 namespace sigil {
 
 // The message of the kFailedPrecondition a delete returns while something still depends on the
-// entity (the first dependent found, in this order).
+// entity (the first dependent found, in this order). A user's come in AWS's order of DeleteUser
+// prerequisites as far as Sigil has them: access keys, MFA devices, then group memberships,
+// attached and inline policies.
 inline constexpr const char* kDependentAccessKeys = "access_keys";
+inline constexpr const char* kDependentMfaDevices = "mfa_devices";
 inline constexpr const char* kDependentGroupMemberships = "group_memberships";
 inline constexpr const char* kDependentMembers = "members";
 inline constexpr const char* kDependentAttachedPolicies = "attached_policies";
 inline constexpr const char* kDependentInlinePolicies = "inline_policies";
 inline constexpr const char* kDependentAttachments = "attachments";
+// The message of the kFailedPrecondition DeleteMfaDevice returns while the device is assigned.
+inline constexpr const char* kDependentMfaUser = "mfa_user";
 // The message of the kFailedPrecondition DeletePolicyVersion returns for the default version.
 inline constexpr const char* kDefaultPolicyVersion = "default_version";
 
@@ -34,8 +40,16 @@ class MetadataStore {
   // policies by (account_id, policy_id); versions by (policy_id, N of "vN" ascending: v2 before
   // v10); attachments by (account_id, owner_kind, owner_id, policy_arn) and inline policies by
   // (account_id, owner_kind, owner_id, lower(name)), owner kinds in enum order (user, group,
-  // role); roles by (account_id, role_id). Tags keep their stored order.
+  // role); roles by (account_id, role_id); MFA devices by (account_id, serial_number). Tags
+  // keep their stored order.
   virtual StatusOr<IdentityData> LoadIdentity() = 0;
+
+  // True when a writer other than this store object (another process on the same database
+  // file, another node on the same PostgreSQL database) may have committed a change since the
+  // previous call (for the first call: since the store was opened). This object's own writes
+  // never count. False positives are allowed (the caller merely reloads); a change is never
+  // missed, except where a backend says otherwise.
+  virtual StatusOr<bool> ChangedElsewhere() = 0;
 
   // kAlreadyExists when the account id is taken.
   virtual Status CreateAccount(const Account& account) = 0;
@@ -50,11 +64,11 @@ class MetadataStore {
   virtual Status UpdateUser(const std::string& account_id, const std::string& user_id,
                             const std::optional<std::string>& new_name,
                             const std::optional<std::string>& new_path) = 0;
-  // kNotFound when absent; kFailedPrecondition when the user still has access keys, group
-  // memberships, attached managed policies or inline policies (checked in the same transaction
-  // as the delete). The failure's message is exactly one of the kDependent* constants above
-  // (the first found, in that order), so callers can word AWS's DeleteConflict. The user's
-  // tags go with it.
+  // kNotFound when absent; kFailedPrecondition when the user still has access keys, MFA
+  // devices, group memberships, attached managed policies or inline policies (checked in the
+  // same transaction as the delete). The failure's message is exactly one of the kDependent*
+  // constants above (the first found, in that order), so callers can word AWS's
+  // DeleteConflict. The user's tags go with it.
   virtual Status DeleteUser(const std::string& account_id, const std::string& user_id) = 0;
   // Sets or clears (empty arn) the user's permissions boundary. kNotFound when no such user.
   virtual Status SetUserPermissionsBoundary(const std::string& account_id,
@@ -147,6 +161,49 @@ class MetadataStore {
   // kNotFound when absent; kFailedPrecondition (a kDependent* constant) while it has attached
   // or inline policies. Its tags go with it.
   virtual Status DeleteRole(const std::string& account_id, const std::string& role_id) = 0;
+
+  // ---- Virtual MFA devices --------------------------------------------------------------
+  // Serial numbers are compared exactly (callers resolve the spelling a client sent through
+  // the snapshot, where they are found case-insensitively); user_id is a user id of the
+  // device's account or, for the root user, the account id itself.
+  //
+  // Stores a new, unassigned device with its tags. kAlreadyExists when the serial number is
+  // taken, compared case-insensitively; kNotFound when the account does not exist;
+  // kInvalidArgument when `device` is assigned (user_id or enabled_at set).
+  virtual Status CreateMfaDevice(const MfaDevice& device) = 0;
+  // Assigns an unassigned device to `user_id` (EnableMFADevice), enabled at `enabled_at`, with
+  // last_accepted_step raised to `accepted_step` (never lowered). kNotFound when the account has
+  // no such device, or `user_id` is neither the account id nor a user of the account;
+  // kAlreadyExists when the device is assigned (to anyone). Checked in the write's transaction,
+  // so it cannot race DeleteUser.
+  virtual Status AssignMfaDevice(const std::string& account_id, const std::string& serial_number,
+                                 const std::string& user_id, TimePoint enabled_at,
+                                 int64_t accepted_step) = 0;
+  // Returns the device to the unassigned state (DeactivateMFADevice); its last accepted step is
+  // kept, so codes accepted before stay refused. kNotFound unless it is assigned to `user_id`.
+  virtual Status UnassignMfaDevice(const std::string& user_id,
+                                   const std::string& serial_number) = 0;
+  // ResyncMFADevice: raises the last accepted step of a device assigned to `user_id` to
+  // `accepted_step` (never lowers it: a step once accepted stays refused). kNotFound unless the
+  // device is assigned to `user_id`.
+  virtual Status ResyncMfaDevice(const std::string& user_id, const std::string& serial_number,
+                                 int64_t accepted_step) = 0;
+  // The cross-node replay guard for a verified TOTP code: one atomic compare-and-set that
+  // records `step` as the last accepted step only while the device is still assigned to
+  // `user_id` since `enabled_at` (as the caller's snapshot saw it: a device deactivated,
+  // deleted or re-enabled elsewhere does not match) and `step` is later than the stored step.
+  // kFailedPrecondition otherwise, including when the device is gone; two nodes racing with
+  // the same code: exactly one succeeds.
+  virtual Status AdvanceMfaStep(const std::string& serial_number, const std::string& user_id,
+                                TimePoint enabled_at, int64_t step) = 0;
+  // kNotFound when the account has no such device; kFailedPrecondition (message
+  // kDependentMfaUser) while it is assigned to a user. Its tags go with it.
+  virtual Status DeleteMfaDevice(const std::string& account_id,
+                                 const std::string& serial_number) = 0;
+  // Replaces the device's tags with `tags` (order kept). kNotFound when the account has no such
+  // device.
+  virtual Status SetMfaDeviceTags(const std::string& account_id, const std::string& serial_number,
+                                  const std::vector<Tag>& tags) = 0;
 
   // Upserts usage records in one transaction; records for keys that no longer exist are ignored,
   // and so is a record older than the one stored (nodes may flush usage out of order).

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -152,6 +153,32 @@ Role MakeRole(const std::string& account_id, const std::string& role_id, const s
               .tags = std::move(tags)};
 }
 
+std::string MfaSerial(const std::string& account_id, const std::string& name,
+                      const std::string& path = "/") {
+  return "arn:aws:iam::" + account_id + ":mfa" + path + name;
+}
+
+// An unassigned device; the sealed seed is binary (NUL and high bytes) and differs per device.
+MfaDevice MakeMfaDevice(const std::string& account_id, const std::string& name,
+                        std::vector<Tag> tags = {}) {
+  return MfaDevice{.account_id = account_id,
+                   .serial_number = MfaSerial(account_id, name),
+                   .name = name,
+                   .path = "/",
+                   .created = kT0 + std::chrono::milliseconds(7),
+                   .sealed_seed = std::string("\x01\x00\xfe seed of ", 11) + name,
+                   .tags = std::move(tags)};
+}
+
+// `device` as the store holds it once assigned.
+MfaDevice Assigned(MfaDevice device, const std::string& user_id, TimePoint enabled_at,
+                   int64_t step) {
+  device.user_id = user_id;
+  device.enabled_at = enabled_at;
+  device.last_accepted_step = step;
+  return device;
+}
+
 PolicyAttachment Attachment(const std::string& account_id, PolicyOwnerKind kind,
                             const std::string& owner_id, const std::string& arn) {
   return PolicyAttachment{
@@ -197,6 +224,7 @@ TEST_P(MetadataStoreContract, EmptyStoreLoadsNothing) {
   EXPECT_THAT(data.attachments, IsEmpty());
   EXPECT_THAT(data.inline_policies, IsEmpty());
   EXPECT_THAT(data.roles, IsEmpty());
+  EXPECT_THAT(data.mfa_devices, IsEmpty());
 }
 
 TEST_P(MetadataStoreContract, CreateAccountLoadsSortedById) {
@@ -423,6 +451,8 @@ TEST_P(MetadataStoreContract, DeleteUserIsRefusedByEachDependentInOrder) {
   ASSERT_NO_FATAL_FAILURE(CreateAccountsAndAlice());
   ASSERT_THAT(store_->CreateGroup(MakeGroup(kAcct1, kAdmins, "admins")), IsOk());
   ASSERT_THAT(store_->CreateAccessKey(MakeKey(kKey1, kAcct1, kAlice)), IsOk());
+  ASSERT_THAT(store_->CreateMfaDevice(MakeMfaDevice(kAcct1, "phone")), IsOk());
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, MfaSerial(kAcct1, "phone"), kAlice, kT0, 1), IsOk());
   ASSERT_THAT(store_->AddUserToGroup(kAcct1, kAdmins, kAlice), IsOk());
   ASSERT_THAT(store_->AttachPolicy(Attachment(kAcct1, kUserOwner, kAlice, kAwsManagedArn)), IsOk());
   ASSERT_THAT(store_->PutInlinePolicy(Inline(kAcct1, kUserOwner, kAlice, "inline")), IsOk());
@@ -430,6 +460,9 @@ TEST_P(MetadataStoreContract, DeleteUserIsRefusedByEachDependentInOrder) {
   EXPECT_THAT(store_->DeleteUser(kAcct1, kAlice),
               StatusIsExactly(StatusCode::kFailedPrecondition, kDependentAccessKeys));
   ASSERT_THAT(store_->DeleteAccessKey(kKey1), IsOk());
+  EXPECT_THAT(store_->DeleteUser(kAcct1, kAlice),
+              StatusIsExactly(StatusCode::kFailedPrecondition, kDependentMfaDevices));
+  ASSERT_THAT(store_->UnassignMfaDevice(kAlice, MfaSerial(kAcct1, "phone")), IsOk());
   EXPECT_THAT(store_->DeleteUser(kAcct1, kAlice),
               StatusIsExactly(StatusCode::kFailedPrecondition, kDependentGroupMemberships));
   ASSERT_THAT(store_->RemoveUserFromGroup(kAcct1, kAdmins, kAlice), IsOk());
@@ -448,6 +481,11 @@ TEST_P(MetadataStoreContract, DeleteUserIsRefusedByEachDependentInOrder) {
   EXPECT_THAT(data.memberships, IsEmpty());
   EXPECT_THAT(data.attachments, IsEmpty());
   EXPECT_THAT(data.inline_policies, IsEmpty());
+  // The deactivated device stays (AWS keeps virtual devices until they are deleted), with the
+  // step accepted while it was enabled.
+  MfaDevice phone = MakeMfaDevice(kAcct1, "phone");
+  phone.last_accepted_step = 1;
+  EXPECT_THAT(data.mfa_devices, ElementsAre(phone));
 }
 
 // A dependent of another user, or of a group or role, does not block the delete.
@@ -461,9 +499,16 @@ TEST_P(MetadataStoreContract, DeleteUserIgnoresOtherOwnersDependents) {
               IsOk());
   ASSERT_THAT(store_->PutInlinePolicy(Inline(kAcct1, kRoleOwner, kRoleA, "inline")), IsOk());
   ASSERT_THAT(store_->PutInlinePolicy(Inline(kAcct1, kUserOwner, kBob, "inline")), IsOk());
+  // Bob's device, the root user's and an unassigned one.
+  for (const char* name : {"bob", "root", "spare"}) {
+    ASSERT_THAT(store_->CreateMfaDevice(MakeMfaDevice(kAcct1, name)), IsOk());
+  }
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, MfaSerial(kAcct1, "bob"), kBob, kT0, 1), IsOk());
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, MfaSerial(kAcct1, "root"), kAcct1, kT0, 1), IsOk());
 
   ASSERT_THAT(store_->DeleteUser(kAcct1, kAlice), IsOk());
   IdentityData data = Load();
+  EXPECT_EQ(data.mfa_devices.size(), 3u);
   EXPECT_THAT(data.users, ElementsAre(MakeUser(kAcct1, kBob, "bob")));
   EXPECT_THAT(data.memberships, ElementsAre(GroupMembership{kAcct1, kAdmins, kBob}));
   EXPECT_THAT(data.attachments,
@@ -1186,6 +1231,265 @@ TEST_P(MetadataStoreContract, DeleteMissingRoleIsNotFound) {
   EXPECT_THAT(store_->DeleteRole(kAcct1, kRoleB), StatusIs(StatusCode::kNotFound, kRoleB));
   EXPECT_THAT(store_->DeleteRole(kAcct2, kRoleA), StatusIs(StatusCode::kNotFound, kRoleA));
   EXPECT_THAT(Load().roles, ElementsAre(MakeRole(kAcct1, kRoleA, "r")));
+}
+
+// ---- Virtual MFA devices
+
+TEST_P(MetadataStoreContract, CreateMfaDeviceRoundTripsAndLoadsSorted) {
+  ASSERT_NO_FATAL_FAILURE(CreateAccounts());
+  MfaDevice full = MakeMfaDevice(kAcct1, "Phone", {{"z", "1"}, {"a", ""}});
+  full.path = "/division/";
+  full.serial_number = MfaSerial(kAcct1, "Phone", "/division/");
+  full.last_accepted_step = 57'000'000;
+  full.sealed_seed = std::string(72, '\0');
+  const std::vector<MfaDevice> devices = {MakeMfaDevice(kAcct1, "Backup"),  // ".../B" < ".../d"
+                                          full, MakeMfaDevice(kAcct1, "phone"),
+                                          MakeMfaDevice(kAcct2, "A")};
+  for (auto it = devices.rbegin(); it != devices.rend(); ++it) {
+    ASSERT_THAT(store_->CreateMfaDevice(*it), IsOk()) << it->serial_number;
+  }
+  EXPECT_EQ(Load().mfa_devices, devices);
+}
+
+TEST_P(MetadataStoreContract, CreateMfaDeviceRefusalsLeaveNothing) {
+  ASSERT_NO_FATAL_FAILURE(CreateAccountsAndAlice());
+  ASSERT_THAT(store_->CreateMfaDevice(MakeMfaDevice(kAcct1, "Phone")), IsOk());
+
+  MfaDevice other_case = MakeMfaDevice(kAcct1, "PHONE", {{"k", "v"}});
+  EXPECT_THAT(store_->CreateMfaDevice(other_case),
+              StatusIs(StatusCode::kAlreadyExists, other_case.serial_number));
+  MfaDevice same = MakeMfaDevice(kAcct1, "Phone", {{"k", "v"}});
+  EXPECT_THAT(store_->CreateMfaDevice(same), StatusIs(StatusCode::kAlreadyExists, "Phone"));
+  EXPECT_THAT(store_->CreateMfaDevice(MakeMfaDevice("999999999999", "x")),
+              StatusIs(StatusCode::kNotFound, "999999999999"));
+  MfaDevice assigned = MakeMfaDevice(kAcct1, "assigned");
+  assigned.user_id = kAlice;
+  EXPECT_THAT(store_->CreateMfaDevice(assigned),
+              StatusIs(StatusCode::kInvalidArgument, "not assigned"));
+  assigned.user_id = "";
+  assigned.enabled_at = kT0;
+  EXPECT_THAT(store_->CreateMfaDevice(assigned),
+              StatusIs(StatusCode::kInvalidArgument, "not assigned"));
+  // The refused devices left no tags behind.
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(MakeMfaDevice(kAcct1, "Phone")));
+}
+
+TEST_P(MetadataStoreContract, AssignMfaDeviceToAUserOrTheRootUser) {
+  ASSERT_NO_FATAL_FAILURE(CreateAccountsAndAlice());
+  const MfaDevice phone = MakeMfaDevice(kAcct1, "phone", {{"k", "v"}});
+  const MfaDevice root = MakeMfaDevice(kAcct1, "root");
+  ASSERT_THAT(store_->CreateMfaDevice(phone), IsOk());
+  ASSERT_THAT(store_->CreateMfaDevice(root), IsOk());
+
+  const TimePoint enabled = kT0 + std::chrono::milliseconds(42);
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, phone.serial_number, kAlice, enabled, 100), IsOk());
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, root.serial_number, kAcct1, enabled, 7), IsOk());
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(Assigned(phone, kAlice, enabled, 100),
+                                              Assigned(root, kAcct1, enabled, 7)));
+}
+
+TEST_P(MetadataStoreContract, AssignMfaDeviceRefusals) {
+  ASSERT_NO_FATAL_FAILURE(CreateAccountsAndAlice());
+  ASSERT_THAT(store_->CreateUser(MakeUser(kAcct1, kBob, "bob")), IsOk());
+  ASSERT_THAT(store_->CreateUser(MakeUser(kAcct2, "AIDACAROL000000000000", "carol")), IsOk());
+  const MfaDevice phone = MakeMfaDevice(kAcct1, "phone");
+  ASSERT_THAT(store_->CreateMfaDevice(phone), IsOk());
+  const std::string& serial = phone.serial_number;
+
+  EXPECT_THAT(store_->AssignMfaDevice(kAcct1, MfaSerial(kAcct1, "none"), kAlice, kT0, 1),
+              StatusIs(StatusCode::kNotFound, MfaSerial(kAcct1, "none")));
+  // A device is found only in its own account, and a user only in the device's.
+  EXPECT_THAT(store_->AssignMfaDevice(kAcct2, serial, kAlice, kT0, 1),
+              StatusIs(StatusCode::kNotFound, serial));
+  EXPECT_THAT(store_->AssignMfaDevice(kAcct1, serial, "AIDACAROL000000000000", kT0, 1),
+              StatusIs(StatusCode::kNotFound, "AIDACAROL000000000000"));
+  EXPECT_THAT(store_->AssignMfaDevice(kAcct1, serial, kAcct2, kT0, 1),
+              StatusIs(StatusCode::kNotFound, kAcct2));
+  EXPECT_THAT(store_->AssignMfaDevice(kAcct1, serial, "", kT0, 1),
+              StatusIs(StatusCode::kInvalidArgument, serial));
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(phone));
+
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, serial, kAlice, kT0, 5), IsOk());
+  EXPECT_THAT(store_->AssignMfaDevice(kAcct1, serial, kBob, kT0, 9),
+              StatusIs(StatusCode::kAlreadyExists, serial));
+  EXPECT_THAT(store_->AssignMfaDevice(kAcct1, serial, kAlice, kT0, 9),
+              StatusIs(StatusCode::kAlreadyExists, serial));
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(Assigned(phone, kAlice, kT0, 5)));
+}
+
+TEST_P(MetadataStoreContract, UnassignMfaDeviceKeepsTheDeviceAndItsStep) {
+  ASSERT_NO_FATAL_FAILURE(CreateAccountsAndAlice());
+  ASSERT_THAT(store_->CreateUser(MakeUser(kAcct1, kBob, "bob")), IsOk());
+  MfaDevice phone = MakeMfaDevice(kAcct1, "phone", {{"k", "v"}});
+  ASSERT_THAT(store_->CreateMfaDevice(phone), IsOk());
+  const std::string& serial = phone.serial_number;
+
+  EXPECT_THAT(store_->UnassignMfaDevice(kAlice, serial), StatusIs(StatusCode::kNotFound, serial));
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, serial, kAlice, kT0, 50), IsOk());
+  EXPECT_THAT(store_->UnassignMfaDevice(kBob, serial), StatusIs(StatusCode::kNotFound, serial));
+  EXPECT_THAT(store_->UnassignMfaDevice(kAlice, MfaSerial(kAcct1, "none")),
+              StatusIs(StatusCode::kNotFound, MfaSerial(kAcct1, "none")));
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(Assigned(phone, kAlice, kT0, 50)));
+
+  ASSERT_THAT(store_->UnassignMfaDevice(kAlice, serial), IsOk());
+  phone.last_accepted_step = 50;
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(phone));
+  EXPECT_THAT(store_->UnassignMfaDevice(kAlice, serial), StatusIs(StatusCode::kNotFound, serial));
+
+  // Enabling again never lowers the step: codes accepted before stay refused.
+  const TimePoint later = kT0 + std::chrono::seconds(90);
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, serial, kBob, later, 20), IsOk());
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(Assigned(phone, kBob, later, 50)));
+}
+
+TEST_P(MetadataStoreContract, ResyncMfaDeviceRaisesTheStepOfAnAssignedDevice) {
+  ASSERT_NO_FATAL_FAILURE(CreateAccountsAndAlice());
+  ASSERT_THAT(store_->CreateUser(MakeUser(kAcct1, kBob, "bob")), IsOk());
+  const MfaDevice phone = MakeMfaDevice(kAcct1, "phone");
+  ASSERT_THAT(store_->CreateMfaDevice(phone), IsOk());
+  const std::string& serial = phone.serial_number;
+
+  EXPECT_THAT(store_->ResyncMfaDevice(kAlice, serial, 10), StatusIs(StatusCode::kNotFound, serial));
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, serial, kAlice, kT0, 10), IsOk());
+  EXPECT_THAT(store_->ResyncMfaDevice(kBob, serial, 30), StatusIs(StatusCode::kNotFound, serial));
+  ASSERT_THAT(store_->ResyncMfaDevice(kAlice, serial, 30), IsOk());
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(Assigned(phone, kAlice, kT0, 30)));
+  // An earlier pair is accepted but the step stays.
+  ASSERT_THAT(store_->ResyncMfaDevice(kAlice, serial, 20), IsOk());
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(Assigned(phone, kAlice, kT0, 30)));
+}
+
+TEST_P(MetadataStoreContract, AdvanceMfaStepIsACompareAndSet) {
+  ASSERT_NO_FATAL_FAILURE(CreateAccountsAndAlice());
+  ASSERT_THAT(store_->CreateUser(MakeUser(kAcct1, kBob, "bob")), IsOk());
+  const MfaDevice phone = MakeMfaDevice(kAcct1, "phone");
+  ASSERT_THAT(store_->CreateMfaDevice(phone), IsOk());
+  const std::string& serial = phone.serial_number;
+  const TimePoint enabled = kT0 + std::chrono::milliseconds(5);
+
+  // Not assigned: nothing to advance.
+  EXPECT_THAT(store_->AdvanceMfaStep(serial, kAlice, enabled, 11),
+              StatusIs(StatusCode::kFailedPrecondition, serial));
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, serial, kAlice, enabled, 10), IsOk());
+
+  ASSERT_THAT(store_->AdvanceMfaStep(serial, kAlice, enabled, 11), IsOk());
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(Assigned(phone, kAlice, enabled, 11)));
+  // The same step again (a replayed code), or an earlier one.
+  EXPECT_THAT(store_->AdvanceMfaStep(serial, kAlice, enabled, 11),
+              StatusIs(StatusCode::kFailedPrecondition, serial));
+  EXPECT_THAT(store_->AdvanceMfaStep(serial, kAlice, enabled, 3),
+              StatusIs(StatusCode::kFailedPrecondition, serial));
+  // Another user, another enabling, another device.
+  EXPECT_THAT(store_->AdvanceMfaStep(serial, kBob, enabled, 12),
+              StatusIs(StatusCode::kFailedPrecondition, serial));
+  EXPECT_THAT(store_->AdvanceMfaStep(serial, kAlice, enabled + std::chrono::milliseconds(1), 12),
+              StatusIs(StatusCode::kFailedPrecondition, serial));
+  EXPECT_THAT(store_->AdvanceMfaStep(MfaSerial(kAcct1, "none"), kAlice, enabled, 12),
+              StatusIs(StatusCode::kFailedPrecondition, MfaSerial(kAcct1, "none")));
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(Assigned(phone, kAlice, enabled, 11)));
+
+  ASSERT_THAT(store_->AdvanceMfaStep(serial, kAlice, enabled, 13), IsOk());
+  // Deactivated and enabled again for the same user: the old enabling no longer matches.
+  ASSERT_THAT(store_->UnassignMfaDevice(kAlice, serial), IsOk());
+  EXPECT_THAT(store_->AdvanceMfaStep(serial, kAlice, enabled, 14),
+              StatusIs(StatusCode::kFailedPrecondition, serial));
+  const TimePoint again = enabled + std::chrono::seconds(60);
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, serial, kAlice, again, 0), IsOk());
+  EXPECT_THAT(store_->AdvanceMfaStep(serial, kAlice, enabled, 14),
+              StatusIs(StatusCode::kFailedPrecondition, serial));
+  ASSERT_THAT(store_->AdvanceMfaStep(serial, kAlice, again, 14), IsOk());
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(Assigned(phone, kAlice, again, 14)));
+}
+
+// Threads presenting the same code at once: exactly one is accepted.
+TEST_P(MetadataStoreContract, AdvanceMfaStepAcceptsEachStepOnce) {
+  ASSERT_NO_FATAL_FAILURE(CreateAccountsAndAlice());
+  const MfaDevice phone = MakeMfaDevice(kAcct1, "phone");
+  ASSERT_THAT(store_->CreateMfaDevice(phone), IsOk());
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, phone.serial_number, kAlice, kT0, 0), IsOk());
+  constexpr int kThreads = 4;
+  constexpr int kSteps = 20;
+  std::vector<std::vector<int64_t>> accepted(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int64_t step = 1; step <= kSteps; ++step) {
+        Status s = store_->AdvanceMfaStep(phone.serial_number, kAlice, kT0, step);
+        if (s.ok()) {
+          accepted[t].push_back(step);
+        } else {
+          EXPECT_THAT(s, StatusIs(StatusCode::kFailedPrecondition, phone.serial_number));
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::vector<int64_t> all;
+  for (const auto& steps : accepted) all.insert(all.end(), steps.begin(), steps.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_TRUE(std::adjacent_find(all.begin(), all.end()) == all.end()) << "a step accepted twice";
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(Assigned(phone, kAlice, kT0, kSteps)));
+}
+
+TEST_P(MetadataStoreContract, DeleteMfaDeviceIsRefusedWhileAssigned) {
+  ASSERT_NO_FATAL_FAILURE(CreateAccountsAndAlice());
+  const MfaDevice phone = MakeMfaDevice(kAcct1, "phone", {{"k", "v"}});
+  const MfaDevice other = MakeMfaDevice(kAcct1, "other", {{"keep", "me"}});
+  ASSERT_THAT(store_->CreateMfaDevice(phone), IsOk());
+  ASSERT_THAT(store_->CreateMfaDevice(other), IsOk());
+  const std::string& serial = phone.serial_number;
+
+  EXPECT_THAT(store_->DeleteMfaDevice(kAcct1, MfaSerial(kAcct1, "none")),
+              StatusIs(StatusCode::kNotFound, MfaSerial(kAcct1, "none")));
+  EXPECT_THAT(store_->DeleteMfaDevice(kAcct2, serial), StatusIs(StatusCode::kNotFound, serial));
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, serial, kAlice, kT0, 1), IsOk());
+  EXPECT_THAT(store_->DeleteMfaDevice(kAcct1, serial),
+              StatusIsExactly(StatusCode::kFailedPrecondition, kDependentMfaUser));
+  EXPECT_EQ(Load().mfa_devices.size(), 2u);
+
+  ASSERT_THAT(store_->UnassignMfaDevice(kAlice, serial), IsOk());
+  ASSERT_THAT(store_->DeleteMfaDevice(kAcct1, serial), IsOk());
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(other));
+  EXPECT_THAT(store_->DeleteMfaDevice(kAcct1, serial), StatusIs(StatusCode::kNotFound, serial));
+  // The serial is free again, and the old tags and step do not come back.
+  ASSERT_THAT(store_->CreateMfaDevice(MakeMfaDevice(kAcct1, "phone")), IsOk());
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(other, MakeMfaDevice(kAcct1, "phone")));
+}
+
+TEST_P(MetadataStoreContract, SetMfaDeviceTagsReplacesThemKeepingOrder) {
+  ASSERT_NO_FATAL_FAILURE(CreateAccountsAndAlice());
+  const MfaDevice other = MakeMfaDevice(kAcct1, "other", {{"keep", "me"}});
+  ASSERT_THAT(store_->CreateMfaDevice(MakeMfaDevice(kAcct1, "phone", {{"a", "1"}})), IsOk());
+  ASSERT_THAT(store_->CreateMfaDevice(other), IsOk());
+  const std::string serial = MfaSerial(kAcct1, "phone");
+
+  const std::vector<Tag> replaced = {{"team", "x"}, {"b", "3"}, {"a", "0"}};
+  ASSERT_THAT(store_->SetMfaDeviceTags(kAcct1, serial, replaced), IsOk());
+  EXPECT_THAT(Load().mfa_devices, ElementsAre(other, MakeMfaDevice(kAcct1, "phone", replaced)));
+  // Tags do not depend on the assignment.
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, serial, kAlice, kT0, 1), IsOk());
+  ASSERT_THAT(store_->SetMfaDeviceTags(kAcct1, serial, {}), IsOk());
+  EXPECT_THAT(Load().mfa_devices,
+              ElementsAre(other, Assigned(MakeMfaDevice(kAcct1, "phone"), kAlice, kT0, 1)));
+
+  EXPECT_THAT(store_->SetMfaDeviceTags(kAcct2, serial, {{"k", "v"}}),
+              StatusIs(StatusCode::kNotFound, serial));
+  EXPECT_THAT(store_->SetMfaDeviceTags(kAcct1, MfaSerial(kAcct1, "none"), {{"k", "v"}}),
+              StatusIs(StatusCode::kNotFound, MfaSerial(kAcct1, "none")));
+}
+
+// Whatever else a backend detects, the store's own writes are never a change made elsewhere.
+TEST_P(MetadataStoreContract, OwnWritesAreNotChangesElsewhere) {
+  ASSERT_THAT(store_->ChangedElsewhere(), IsOk());  // the baseline
+  ASSERT_NO_FATAL_FAILURE(CreateAccountsAndAlice());
+  ASSERT_THAT(store_->CreateMfaDevice(MakeMfaDevice(kAcct1, "phone")), IsOk());
+  ASSERT_THAT(store_->AssignMfaDevice(kAcct1, MfaSerial(kAcct1, "phone"), kAlice, kT0, 1), IsOk());
+  ASSERT_THAT(store_->AdvanceMfaStep(MfaSerial(kAcct1, "phone"), kAlice, kT0, 2), IsOk());
+  ASSERT_THAT(store_->RecordAccessKeyUsage({}), IsOk());
+  Load();
+  auto changed = store_->ChangedElsewhere();
+  ASSERT_THAT(changed, IsOk());
+  EXPECT_FALSE(*changed);
 }
 
 // ---- Everything together

@@ -166,6 +166,20 @@ inline void PrintTo(const AccessKey& k, std::ostream* os) {
       << k.created.time_since_epoch().count() << "ms, sealed secret of " << k.sealed_secret.size()
       << " bytes}";
 }
+inline void PrintTo(const MfaDevice& d, std::ostream* os) {
+  // Never print a seed, even a sealed one.
+  *os << "MfaDevice{" << d.account_id << ", " << d.serial_number << ", " << d.name << ", " << d.path
+      << ", user '" << d.user_id << "', " << d.created.time_since_epoch().count() << "ms, enabled ";
+  if (d.enabled_at) {
+    *os << d.enabled_at->time_since_epoch().count() << "ms";
+  } else {
+    *os << "never";
+  }
+  *os << ", sealed seed of " << d.sealed_seed.size() << " bytes, step " << d.last_accepted_step
+      << ", tags:";
+  for (const Tag& tag : d.tags) *os << " " << tag.key << "=" << tag.value;
+  *os << "}";
+}
 inline void PrintTo(const AccessKeyUsage& u, std::ostream* os) {
   *os << "AccessKeyUsage{" << u.access_key_id << ", " << u.last_used.time_since_epoch().count()
       << "ms, " << u.region << ", " << u.service << "}";

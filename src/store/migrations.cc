@@ -161,6 +161,42 @@ const std::vector<Migration>& Migrations() {
            " tag_value TEXT NOT NULL,"
            " PRIMARY KEY (role_id, position))",
        }},
+      {3,
+       "virtual MFA devices with tags",
+       {
+           // The serial number is the device's ARN (arn:aws:iam::ACCOUNT:mfa/PATH/NAME). user_id
+           // is a user id of the account, or the account id itself for the root user, so it
+           // cannot reference users; the store refuses to delete a user that still has a device
+           // and checks the user when assigning. NULL user_id and enabled_ms: not assigned.
+           "CREATE TABLE mfa_devices ("
+           " serial_number TEXT NOT NULL PRIMARY KEY,"
+           " account_id TEXT NOT NULL REFERENCES accounts (account_id),"
+           " name TEXT NOT NULL,"
+           " path TEXT NOT NULL,"
+           " user_id TEXT,"
+           " created_ms BIGINT NOT NULL,"
+           " enabled_ms BIGINT,"
+           " sealed_seed TEXT NOT NULL,"  // base64 of the SecretBox output
+                                          // The RFC 6238 step of the latest accepted code, -1
+                                          // before any: the replay guard.
+           " last_accepted_step BIGINT NOT NULL,"
+           " CHECK ((user_id IS NULL) = (enabled_ms IS NULL)))",
+
+           // Serial numbers are unique per account regardless of case, as IAM names are.
+           "CREATE UNIQUE INDEX mfa_devices_account_serial"
+           " ON mfa_devices (account_id, lower(serial_number))",
+
+           // Serves the has-devices check when a user is deleted.
+           "CREATE INDEX mfa_devices_user ON mfa_devices (account_id, user_id)",
+
+           "CREATE TABLE mfa_device_tags ("
+           " serial_number TEXT NOT NULL"
+           "  REFERENCES mfa_devices (serial_number) ON DELETE CASCADE,"
+           " position INTEGER NOT NULL,"
+           " tag_key TEXT NOT NULL,"
+           " tag_value TEXT NOT NULL,"
+           " PRIMARY KEY (serial_number, position))",
+       }},
   };
   return kMigrations;
 }

@@ -217,6 +217,48 @@ constexpr std::string_view kDeleteRoleTags = "DELETE FROM role_tags WHERE role_i
 constexpr std::string_view kSelectRoleTags =
     "SELECT role_id, tag_key, tag_value FROM role_tags ORDER BY role_id, position";
 
+// A device's assignment column, for the checks of writes that depend on it.
+constexpr std::string_view kSelectMfaDeviceUser =
+    "SELECT user_id FROM mfa_devices WHERE account_id = $1 AND serial_number = $2";
+constexpr std::string_view kInsertMfaDevice =
+    "INSERT INTO mfa_devices (serial_number, account_id, name, path, user_id, created_ms,"
+    " enabled_ms, sealed_seed, last_accepted_step)"
+    " VALUES ($1, $2, $3, $4, NULL, $5, NULL, $6, $7)";
+// The step only ever rises: a step once accepted stays refused.
+constexpr std::string_view kAssignMfaDevice =
+    "UPDATE mfa_devices SET user_id = $3, enabled_ms = $4,"
+    " last_accepted_step = GREATEST(last_accepted_step, $5)"
+    " WHERE account_id = $1 AND serial_number = $2 AND user_id IS NULL";
+constexpr std::string_view kUnassignMfaDevice =
+    "UPDATE mfa_devices SET user_id = NULL, enabled_ms = NULL"
+    " WHERE serial_number = $1 AND user_id = $2";
+constexpr std::string_view kResyncMfaDevice =
+    "UPDATE mfa_devices SET last_accepted_step = GREATEST(last_accepted_step, $3)"
+    " WHERE serial_number = $1 AND user_id = $2";
+// The replay guard's compare-and-set. Run READ COMMITTED: an UPDATE that waited for a
+// concurrent one re-evaluates its WHERE against the row that one committed, so of two nodes
+// presenting the same code exactly one matches, with no serialization failure to retry.
+constexpr std::string_view kAdvanceMfaStep =
+    "UPDATE mfa_devices SET last_accepted_step = $4"
+    " WHERE serial_number = $1 AND user_id = $2 AND enabled_ms = $3 AND last_accepted_step < $4";
+constexpr std::string_view kDeleteMfaDevice =
+    "DELETE FROM mfa_devices WHERE account_id = $1 AND serial_number = $2";
+constexpr std::string_view kUserHasMfaDevices =
+    "SELECT 1 FROM mfa_devices WHERE account_id = $1 AND user_id = $2 LIMIT 1";
+constexpr std::string_view kSelectMfaDevices =
+    "SELECT account_id, serial_number, name, path, user_id, created_ms, enabled_ms, sealed_seed,"
+    " last_accepted_step FROM mfa_devices"
+    " ORDER BY account_id COLLATE \"C\", serial_number COLLATE \"C\"";
+
+constexpr std::string_view kInsertMfaDeviceTag =
+    "INSERT INTO mfa_device_tags (serial_number, position, tag_key, tag_value)"
+    " VALUES ($1, $2, $3, $4)";
+constexpr std::string_view kDeleteMfaDeviceTags =
+    "DELETE FROM mfa_device_tags WHERE serial_number = $1";
+constexpr std::string_view kSelectMfaDeviceTags =
+    "SELECT serial_number, tag_key, tag_value FROM mfa_device_tags"
+    " ORDER BY serial_number, position";
+
 // How often Transact runs a body that keeps losing to concurrent writers before giving up
 // with kUnavailable.
 constexpr int kMaxAttempts = 8;
@@ -277,6 +319,17 @@ Status RequireOwner(Db& db, const std::string& account_id, PolicyOwnerKind kind,
       return RequireRole(db, account_id, owner_id);
   }
   return InternalError("unknown policy owner kind");
+}
+
+// The user a device of the account is assigned to (empty when unassigned); kNotFound when the
+// account has no such device.
+StatusOr<std::string> ReadMfaDeviceUser(Db& db, const std::string& account_id,
+                                        const std::string& serial_number) {
+  SIGIL_ASSIGN_OR_RETURN(Result r, db.Query(kSelectMfaDeviceUser, account_id, serial_number));
+  if (r.Rows() == 0) {
+    return NotFoundError("no MFA device " + serial_number + " in account " + account_id);
+  }
+  return r.Text(0, 0);  // NULL reads as ""
 }
 
 // The columns of a managed policy that writes to its versions need.
@@ -500,6 +553,32 @@ Status LoadRoles(Db& db, std::vector<Role>& out) {
   return LoadTags(db, kSelectRoleTags, out, &Role::role_id, "role");
 }
 
+Status LoadMfaDevices(Db& db, std::vector<MfaDevice>& out) {
+  SIGIL_RETURN_IF_ERROR(ForEachRow(db, kSelectMfaDevices, [&](const Result& r, int row) -> Status {
+    SIGIL_ASSIGN_OR_RETURN(int64_t created, r.Int64(row, 5));
+    SIGIL_ASSIGN_OR_RETURN(int64_t step, r.Int64(row, 8));
+    MfaDevice device{.account_id = r.Text(row, 0),
+                     .serial_number = r.Text(row, 1),
+                     .name = r.Text(row, 2),
+                     .path = r.Text(row, 3),
+                     .user_id = r.Text(row, 4),  // NULL reads as ""
+                     .created = FromMillis(created),
+                     .last_accepted_step = step};
+    if (!r.IsNull(row, 6)) {
+      SIGIL_ASSIGN_OR_RETURN(int64_t enabled, r.Int64(row, 6));
+      device.enabled_at = FromMillis(enabled);
+    }
+    auto sealed = Base64Decode(r.Text(row, 7));
+    if (!sealed.ok()) {
+      return InternalError("MFA device " + device.serial_number + " has a corrupt sealed seed");
+    }
+    device.sealed_seed = std::move(sealed).value();
+    out.push_back(std::move(device));
+    return OkStatus();
+  }));
+  return LoadTags(db, kSelectMfaDeviceTags, out, &MfaDevice::serial_number, "MFA device");
+}
+
 // ---- Schema migrations.
 
 // Brings the schema up to LatestSchemaVersion() in one transaction: all pending steps apply,
@@ -604,9 +683,16 @@ StatusOr<IdentityData> PostgresMetadataStore::LoadIdentity() {
     SIGIL_RETURN_IF_ERROR(LoadPolicyVersions(db, data.policy_versions));
     SIGIL_RETURN_IF_ERROR(LoadAttachments(db, data.attachments));
     SIGIL_RETURN_IF_ERROR(LoadInlinePolicies(db, data.inline_policies));
-    return LoadRoles(db, data.roles);
+    SIGIL_RETURN_IF_ERROR(LoadRoles(db, data.roles));
+    return LoadMfaDevices(db, data.mfa_devices);
   }));
   return data;
+}
+
+StatusOr<bool> PostgresMetadataStore::ChangedElsewhere() {
+  // Not detected yet: other nodes' writes reach this node's snapshot only when it reloads for a
+  // write of its own. LISTEN/NOTIFY comes with the operations issue (issue 8).
+  return false;
 }
 
 Status PostgresMetadataStore::CreateAccount(const Account& account) {
@@ -648,6 +734,8 @@ Status PostgresMetadataStore::DeleteUser(const std::string& account_id,
     SIGIL_RETURN_IF_ERROR(RequireUser(db, account_id, user_id));
     SIGIL_RETURN_IF_ERROR(
         RefuseIf(Exists(db, kUserHasAccessKeys, account_id, user_id), kDependentAccessKeys));
+    SIGIL_RETURN_IF_ERROR(
+        RefuseIf(Exists(db, kUserHasMfaDevices, account_id, user_id), kDependentMfaDevices));
     SIGIL_RETURN_IF_ERROR(
         RefuseIf(Exists(db, kUserHasMemberships, account_id, user_id), kDependentGroupMemberships));
     SIGIL_RETURN_IF_ERROR(
@@ -970,6 +1058,104 @@ Status PostgresMetadataStore::DeleteRole(const std::string& account_id,
     SIGIL_RETURN_IF_ERROR(
         RefuseIfOwnerHasPolicies(db, account_id, PolicyOwnerKind::kRole, role_id));
     return Execute(db, kDeleteRole, account_id, role_id);  // tags cascade
+  });
+}
+
+// ---- Virtual MFA devices
+
+Status PostgresMetadataStore::CreateMfaDevice(const MfaDevice& device) {
+  const std::string context =
+      "create MFA device " + device.serial_number + " in account " + device.account_id;
+  if (!device.user_id.empty() || device.enabled_at.has_value()) {
+    return InvalidArgumentError(context + ": a new device is not assigned");
+  }
+  return Write([&](Db& db) -> Status {
+    SIGIL_RETURN_IF_ERROR(RequireAccount(db, device.account_id));
+    SIGIL_RETURN_IF_ERROR(
+        WithContext(Execute(db, kInsertMfaDevice, device.serial_number, device.account_id,
+                            device.name, device.path, ToMillis(device.created),
+                            Base64Encode(device.sealed_seed), device.last_accepted_step),
+                    context));
+    return WithContext(InsertTags(db, kInsertMfaDeviceTag, device.serial_number, device.tags),
+                       context);
+  });
+}
+
+Status PostgresMetadataStore::AssignMfaDevice(const std::string& account_id,
+                                              const std::string& serial_number,
+                                              const std::string& user_id, TimePoint enabled_at,
+                                              int64_t accepted_step) {
+  if (user_id.empty()) {
+    return InvalidArgumentError("assign MFA device " + serial_number + ": no user given");
+  }
+  return Write([&](Db& db) -> Status {
+    SIGIL_ASSIGN_OR_RETURN(std::string assigned, ReadMfaDeviceUser(db, account_id, serial_number));
+    if (!assigned.empty()) {
+      return AlreadyExistsError("MFA device " + serial_number + " is already assigned");
+    }
+    if (user_id != account_id) SIGIL_RETURN_IF_ERROR(RequireUser(db, account_id, user_id));
+    return Execute(db, kAssignMfaDevice, account_id, serial_number, user_id, ToMillis(enabled_at),
+                   accepted_step);
+  });
+}
+
+Status PostgresMetadataStore::UnassignMfaDevice(const std::string& user_id,
+                                                const std::string& serial_number) {
+  return Write([&](Db& db) -> Status {
+    SIGIL_ASSIGN_OR_RETURN(int64_t changed,
+                           Affected(db, kUnassignMfaDevice, serial_number, user_id));
+    if (changed == 0) {
+      return NotFoundError("MFA device " + serial_number + " is not assigned to " + user_id);
+    }
+    return OkStatus();
+  });
+}
+
+Status PostgresMetadataStore::ResyncMfaDevice(const std::string& user_id,
+                                              const std::string& serial_number,
+                                              int64_t accepted_step) {
+  return Write([&](Db& db) -> Status {
+    SIGIL_ASSIGN_OR_RETURN(int64_t changed,
+                           Affected(db, kResyncMfaDevice, serial_number, user_id, accepted_step));
+    if (changed == 0) {
+      return NotFoundError("MFA device " + serial_number + " is not assigned to " + user_id);
+    }
+    return OkStatus();
+  });
+}
+
+Status PostgresMetadataStore::AdvanceMfaStep(const std::string& serial_number,
+                                             const std::string& user_id, TimePoint enabled_at,
+                                             int64_t step) {
+  return Transact(Mode::kReadCommitted, [&](Db& db) -> Status {
+    SIGIL_ASSIGN_OR_RETURN(int64_t changed, Affected(db, kAdvanceMfaStep, serial_number, user_id,
+                                                     ToMillis(enabled_at), step));
+    if (changed == 0) {
+      return FailedPreconditionError("MFA device " + serial_number +
+                                     ": the step was already accepted, or the device is no "
+                                     "longer assigned as it was");
+    }
+    return OkStatus();
+  });
+}
+
+Status PostgresMetadataStore::DeleteMfaDevice(const std::string& account_id,
+                                              const std::string& serial_number) {
+  return Write([&](Db& db) -> Status {
+    SIGIL_ASSIGN_OR_RETURN(std::string assigned, ReadMfaDeviceUser(db, account_id, serial_number));
+    if (!assigned.empty()) return FailedPreconditionError(kDependentMfaUser);
+    return Execute(db, kDeleteMfaDevice, account_id, serial_number);  // tags cascade
+  });
+}
+
+Status PostgresMetadataStore::SetMfaDeviceTags(const std::string& account_id,
+                                               const std::string& serial_number,
+                                               const std::vector<Tag>& tags) {
+  return Write([&](Db& db) -> Status {
+    SIGIL_RETURN_IF_ERROR(ReadMfaDeviceUser(db, account_id, serial_number).status());
+    SIGIL_RETURN_IF_ERROR(Execute(db, kDeleteMfaDeviceTags, serial_number));
+    return WithContext(InsertTags(db, kInsertMfaDeviceTag, serial_number, tags),
+                       "set tags of MFA device " + serial_number);
   });
 }
 

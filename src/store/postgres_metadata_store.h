@@ -72,7 +72,23 @@ class PostgresMetadataStore final : public MetadataStore {
   Status UpdateRole(const Role& role) override;
   Status DeleteRole(const std::string& account_id, const std::string& role_id) override;
 
+  Status CreateMfaDevice(const MfaDevice& device) override;
+  Status AssignMfaDevice(const std::string& account_id, const std::string& serial_number,
+                         const std::string& user_id, TimePoint enabled_at,
+                         int64_t accepted_step) override;
+  Status UnassignMfaDevice(const std::string& user_id, const std::string& serial_number) override;
+  Status ResyncMfaDevice(const std::string& user_id, const std::string& serial_number,
+                         int64_t accepted_step) override;
+  Status AdvanceMfaStep(const std::string& serial_number, const std::string& user_id,
+                        TimePoint enabled_at, int64_t step) override;
+  Status DeleteMfaDevice(const std::string& account_id, const std::string& serial_number) override;
+  Status SetMfaDeviceTags(const std::string& account_id, const std::string& serial_number,
+                          const std::vector<Tag>& tags) override;
+
   Status RecordAccessKeyUsage(const std::vector<AccessKeyUsage>& usage) override;
+
+  // Always false for now: changes other nodes commit are not detected (see the .cc).
+  StatusOr<bool> ChangedElsewhere() override;
 
  private:
   using Body = std::function<Status(postgres::Db&)>;

@@ -206,6 +206,50 @@ constexpr std::string_view kDeleteRoleTags = "DELETE FROM role_tags WHERE role_i
 constexpr std::string_view kSelectRoleTags =
     "SELECT role_id, tag_key, tag_value FROM role_tags ORDER BY role_id, position";
 
+// A device's assignment columns, for the checks of writes that depend on them.
+constexpr std::string_view kSelectMfaDeviceUser =
+    "SELECT user_id FROM mfa_devices WHERE account_id = ?1 AND serial_number = ?2";
+constexpr std::string_view kInsertMfaDevice =
+    "INSERT INTO mfa_devices (serial_number, account_id, name, path, user_id, created_ms,"
+    " enabled_ms, sealed_seed, last_accepted_step)"
+    " VALUES (?1, ?2, ?3, ?4, NULL, ?5, NULL, ?6, ?7)";
+// The step only ever rises: a step once accepted stays refused.
+constexpr std::string_view kAssignMfaDevice =
+    "UPDATE mfa_devices SET user_id = ?3, enabled_ms = ?4,"
+    " last_accepted_step = CASE WHEN last_accepted_step < ?5 THEN ?5 ELSE last_accepted_step END"
+    " WHERE account_id = ?1 AND serial_number = ?2 AND user_id IS NULL";
+constexpr std::string_view kUnassignMfaDevice =
+    "UPDATE mfa_devices SET user_id = NULL, enabled_ms = NULL"
+    " WHERE serial_number = ?1 AND user_id = ?2";
+constexpr std::string_view kResyncMfaDevice =
+    "UPDATE mfa_devices"
+    " SET last_accepted_step = CASE WHEN last_accepted_step < ?3 THEN ?3 ELSE last_accepted_step "
+    "END"
+    " WHERE serial_number = ?1 AND user_id = ?2";
+// The replay guard's compare-and-set: one statement, so atomic against every other writer.
+constexpr std::string_view kAdvanceMfaStep =
+    "UPDATE mfa_devices SET last_accepted_step = ?4"
+    " WHERE serial_number = ?1 AND user_id = ?2 AND enabled_ms = ?3 AND last_accepted_step < ?4";
+constexpr std::string_view kDeleteMfaDevice =
+    "DELETE FROM mfa_devices WHERE account_id = ?1 AND serial_number = ?2";
+constexpr std::string_view kUserHasMfaDevices =
+    "SELECT 1 FROM mfa_devices WHERE account_id = ?1 AND user_id = ?2";
+constexpr std::string_view kSelectMfaDevices =
+    "SELECT account_id, serial_number, name, path, user_id, created_ms, enabled_ms, sealed_seed,"
+    " last_accepted_step FROM mfa_devices ORDER BY account_id, serial_number";
+
+constexpr std::string_view kInsertMfaDeviceTag =
+    "INSERT INTO mfa_device_tags (serial_number, position, tag_key, tag_value)"
+    " VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kDeleteMfaDeviceTags =
+    "DELETE FROM mfa_device_tags WHERE serial_number = ?1";
+constexpr std::string_view kSelectMfaDeviceTags =
+    "SELECT serial_number, tag_key, tag_value FROM mfa_device_tags"
+    " ORDER BY serial_number, position";
+
+// Changes only when another connection commits (sqlite.org/pragma.html#pragma_data_version).
+constexpr std::string_view kSelectDataVersion = "PRAGMA data_version";
+
 // ---- Small statement runners.
 
 template <typename... Args>
@@ -256,6 +300,18 @@ Status RequireOwner(Db& db, const std::string& account_id, PolicyOwnerKind kind,
       return RequireRole(db, account_id, owner_id);
   }
   return InternalError("unknown policy owner kind");
+}
+
+// The user a device of the account is assigned to (empty when unassigned); kNotFound when the
+// account has no such device.
+StatusOr<std::string> ReadMfaDeviceUser(Db& db, const std::string& account_id,
+                                        const std::string& serial_number) {
+  SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectMfaDeviceUser));
+  SIGIL_ASSIGN_OR_RETURN(bool found, s.Bind(account_id, serial_number).Step());
+  if (!found) {
+    return NotFoundError("no MFA device " + serial_number + " in account " + account_id);
+  }
+  return s.ColumnText(0);  // NULL reads as ""
 }
 
 // The columns of a managed policy that writes to its versions need.
@@ -483,6 +539,30 @@ Status LoadRoles(Db& db, std::vector<Role>& out) {
   return LoadTags(db, kSelectRoleTags, out, &Role::role_id, "role");
 }
 
+Status LoadMfaDevices(Db& db, std::vector<MfaDevice>& out) {
+  {
+    SIGIL_ASSIGN_OR_RETURN(Statement s, db.Prepare(kSelectMfaDevices));
+    SIGIL_RETURN_IF_ERROR(s.ForEachRow([&]() -> Status {
+      MfaDevice device{.account_id = s.ColumnText(0),
+                       .serial_number = s.ColumnText(1),
+                       .name = s.ColumnText(2),
+                       .path = s.ColumnText(3),
+                       .user_id = s.ColumnText(4),  // NULL reads as ""
+                       .created = FromMillis(s.ColumnInt64(5)),
+                       .last_accepted_step = s.ColumnInt64(8)};
+      if (!s.ColumnIsNull(6)) device.enabled_at = FromMillis(s.ColumnInt64(6));
+      auto sealed = Base64Decode(s.ColumnText(7));
+      if (!sealed.ok()) {
+        return InternalError("MFA device " + device.serial_number + " has a corrupt sealed seed");
+      }
+      device.sealed_seed = std::move(sealed).value();
+      out.push_back(std::move(device));
+      return OkStatus();
+    }));
+  }
+  return LoadTags(db, kSelectMfaDeviceTags, out, &MfaDevice::serial_number, "MFA device");
+}
+
 // ---- Schema migrations.
 
 // Brings the schema up to LatestSchemaVersion() in one transaction: all pending steps apply,
@@ -521,7 +601,12 @@ Status Migrate(Db& db, const Clock& clock) {
 StatusOr<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(const std::string& path) {
   SIGIL_ASSIGN_OR_RETURN(Db db, Db::Open(path));
   SIGIL_RETURN_IF_ERROR(WithContext(Migrate(db, SystemClock()), path));
-  return std::unique_ptr<SqliteMetadataStore>(new SqliteMetadataStore(std::move(db)));
+  std::unique_ptr<SqliteMetadataStore> store(new SqliteMetadataStore(std::move(db)));
+  // The baseline for ChangedElsewhere. No other thread can see the store yet.
+  auto version = store->DataVersion();
+  SIGIL_RETURN_IF_ERROR(WithContext(version.status(), path));
+  store->data_version_ = *version;
+  return store;
 }
 
 StatusOr<IdentityData> SqliteMetadataStore::LoadIdentity() {
@@ -539,8 +624,24 @@ StatusOr<IdentityData> SqliteMetadataStore::LoadIdentity() {
   SIGIL_RETURN_IF_ERROR(LoadAttachments(db_, data.attachments));
   SIGIL_RETURN_IF_ERROR(LoadInlinePolicies(db_, data.inline_policies));
   SIGIL_RETURN_IF_ERROR(LoadRoles(db_, data.roles));
+  SIGIL_RETURN_IF_ERROR(LoadMfaDevices(db_, data.mfa_devices));
   SIGIL_RETURN_IF_ERROR(txn.Commit());
   return data;
+}
+
+StatusOr<bool> SqliteMetadataStore::ChangedElsewhere() {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(int64_t version, DataVersion());
+  const bool changed = version != data_version_;
+  data_version_ = version;
+  return changed;
+}
+
+StatusOr<int64_t> SqliteMetadataStore::DataVersion() {
+  SIGIL_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kSelectDataVersion));
+  SIGIL_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return InternalError("sqlite: PRAGMA data_version returned no row");
+  return s.ColumnInt64(0);
 }
 
 Status SqliteMetadataStore::CreateAccount(const Account& account) {
@@ -581,6 +682,8 @@ Status SqliteMetadataStore::DeleteUser(const std::string& account_id, const std:
   SIGIL_RETURN_IF_ERROR(RequireUser(db_, account_id, user_id));
   SIGIL_RETURN_IF_ERROR(
       RefuseIf(Exists(db_, kUserHasAccessKeys, account_id, user_id), kDependentAccessKeys));
+  SIGIL_RETURN_IF_ERROR(
+      RefuseIf(Exists(db_, kUserHasMfaDevices, account_id, user_id), kDependentMfaDevices));
   SIGIL_RETURN_IF_ERROR(
       RefuseIf(Exists(db_, kUserHasMemberships, account_id, user_id), kDependentGroupMemberships));
   SIGIL_RETURN_IF_ERROR(RefuseIfOwnerHasPolicies(db_, account_id, PolicyOwnerKind::kUser, user_id));
@@ -907,6 +1010,102 @@ Status SqliteMetadataStore::DeleteRole(const std::string& account_id, const std:
   SIGIL_RETURN_IF_ERROR(RequireRole(db_, account_id, role_id));
   SIGIL_RETURN_IF_ERROR(RefuseIfOwnerHasPolicies(db_, account_id, PolicyOwnerKind::kRole, role_id));
   SIGIL_RETURN_IF_ERROR(Run(db_, kDeleteRole, account_id, role_id));  // tags cascade
+  return txn.Commit();
+}
+
+// ---- Virtual MFA devices
+
+Status SqliteMetadataStore::CreateMfaDevice(const MfaDevice& device) {
+  const std::string context =
+      "create MFA device " + device.serial_number + " in account " + device.account_id;
+  if (!device.user_id.empty() || device.enabled_at.has_value()) {
+    return InvalidArgumentError(context + ": a new device is not assigned");
+  }
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(RequireAccount(db_, device.account_id));
+  SIGIL_RETURN_IF_ERROR(WithContext(
+      Run(db_, kInsertMfaDevice, device.serial_number, device.account_id, device.name, device.path,
+          ToMillis(device.created), Base64Encode(device.sealed_seed), device.last_accepted_step),
+      context));
+  SIGIL_RETURN_IF_ERROR(WithContext(
+      InsertTags(db_, kInsertMfaDeviceTag, device.serial_number, device.tags), context));
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::AssignMfaDevice(const std::string& account_id,
+                                            const std::string& serial_number,
+                                            const std::string& user_id, TimePoint enabled_at,
+                                            int64_t accepted_step) {
+  if (user_id.empty()) {
+    return InvalidArgumentError("assign MFA device " + serial_number + ": no user given");
+  }
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_ASSIGN_OR_RETURN(std::string assigned, ReadMfaDeviceUser(db_, account_id, serial_number));
+  if (!assigned.empty()) {
+    return AlreadyExistsError("MFA device " + serial_number + " is already assigned");
+  }
+  if (user_id != account_id) SIGIL_RETURN_IF_ERROR(RequireUser(db_, account_id, user_id));
+  SIGIL_RETURN_IF_ERROR(Run(db_, kAssignMfaDevice, account_id, serial_number, user_id,
+                            ToMillis(enabled_at), accepted_step));
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::UnassignMfaDevice(const std::string& user_id,
+                                              const std::string& serial_number) {
+  std::lock_guard lock(mu_);
+  SIGIL_RETURN_IF_ERROR(Run(db_, kUnassignMfaDevice, serial_number, user_id));
+  if (db_.Changes() == 0) {
+    return NotFoundError("MFA device " + serial_number + " is not assigned to " + user_id);
+  }
+  return OkStatus();
+}
+
+Status SqliteMetadataStore::ResyncMfaDevice(const std::string& user_id,
+                                            const std::string& serial_number,
+                                            int64_t accepted_step) {
+  std::lock_guard lock(mu_);
+  SIGIL_RETURN_IF_ERROR(Run(db_, kResyncMfaDevice, serial_number, user_id, accepted_step));
+  if (db_.Changes() == 0) {
+    return NotFoundError("MFA device " + serial_number + " is not assigned to " + user_id);
+  }
+  return OkStatus();
+}
+
+Status SqliteMetadataStore::AdvanceMfaStep(const std::string& serial_number,
+                                           const std::string& user_id, TimePoint enabled_at,
+                                           int64_t step) {
+  std::lock_guard lock(mu_);
+  SIGIL_RETURN_IF_ERROR(
+      Run(db_, kAdvanceMfaStep, serial_number, user_id, ToMillis(enabled_at), step));
+  if (db_.Changes() == 0) {
+    return FailedPreconditionError("MFA device " + serial_number +
+                                   ": the step was already accepted, or the device is no longer "
+                                   "assigned as it was");
+  }
+  return OkStatus();
+}
+
+Status SqliteMetadataStore::DeleteMfaDevice(const std::string& account_id,
+                                            const std::string& serial_number) {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_ASSIGN_OR_RETURN(std::string assigned, ReadMfaDeviceUser(db_, account_id, serial_number));
+  if (!assigned.empty()) return FailedPreconditionError(kDependentMfaUser);
+  SIGIL_RETURN_IF_ERROR(Run(db_, kDeleteMfaDevice, account_id, serial_number));  // tags cascade
+  return txn.Commit();
+}
+
+Status SqliteMetadataStore::SetMfaDeviceTags(const std::string& account_id,
+                                             const std::string& serial_number,
+                                             const std::vector<Tag>& tags) {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_));
+  SIGIL_RETURN_IF_ERROR(ReadMfaDeviceUser(db_, account_id, serial_number).status());
+  SIGIL_RETURN_IF_ERROR(Run(db_, kDeleteMfaDeviceTags, serial_number));
+  SIGIL_RETURN_IF_ERROR(WithContext(InsertTags(db_, kInsertMfaDeviceTag, serial_number, tags),
+                                    "set tags of MFA device " + serial_number));
   return txn.Commit();
 }
 

@@ -1,6 +1,8 @@
 // MetadataStore on an embedded SQLite database: the default backend, one file in the data
 // directory. WAL with synchronous=FULL, so an acknowledged write survives a crash. Thread-safe:
 // one connection behind a mutex (writes are rare and reads happen only when the snapshot loads).
+// That single connection is also what makes ChangedElsewhere exact: SQLite's data_version moves
+// only for commits made on other connections, and every write of this object uses this one.
 #pragma once
 
 #include <memory>
@@ -66,13 +68,35 @@ class SqliteMetadataStore final : public MetadataStore {
   Status UpdateRole(const Role& role) override;
   Status DeleteRole(const std::string& account_id, const std::string& role_id) override;
 
+  Status CreateMfaDevice(const MfaDevice& device) override;
+  Status AssignMfaDevice(const std::string& account_id, const std::string& serial_number,
+                         const std::string& user_id, TimePoint enabled_at,
+                         int64_t accepted_step) override;
+  Status UnassignMfaDevice(const std::string& user_id, const std::string& serial_number) override;
+  Status ResyncMfaDevice(const std::string& user_id, const std::string& serial_number,
+                         int64_t accepted_step) override;
+  Status AdvanceMfaStep(const std::string& serial_number, const std::string& user_id,
+                        TimePoint enabled_at, int64_t step) override;
+  Status DeleteMfaDevice(const std::string& account_id, const std::string& serial_number) override;
+  Status SetMfaDeviceTags(const std::string& account_id, const std::string& serial_number,
+                          const std::vector<Tag>& tags) override;
+
   Status RecordAccessKeyUsage(const std::vector<AccessKeyUsage>& usage) override;
+
+  // PRAGMA data_version on the store's one connection: it changes exactly when another
+  // connection (another process, or another SqliteMetadataStore on the same file) committed.
+  StatusOr<bool> ChangedElsewhere() override;
 
  private:
   explicit SqliteMetadataStore(sqlite::Db db) : db_(std::move(db)) {}
+  // The connection's current PRAGMA data_version. Caller holds mu_ (or is Open).
+  StatusOr<int64_t> DataVersion();
 
   std::mutex mu_;
   sqlite::Db db_;  // guarded by mu_
+  // data_version when ChangedElsewhere last looked (at first: when the store opened); guarded
+  // by mu_.
+  int64_t data_version_ = 0;
 };
 
 }  // namespace sigil

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "common/crypto.h"
 #include "store/metadata_store_contract.h"
@@ -111,6 +112,84 @@ TEST(SqliteMetadataStoreTest, ReopenKeepsData) {
   EXPECT_THAT(store->CreateUser(NumberedUser(8)), IsOk());
 }
 
+// store.ChangedElsewhere(), failing the test (and answering false) on error.
+bool ChangedElsewhere(SqliteMetadataStore& store) {
+  auto changed = store.ChangedElsewhere();
+  EXPECT_THAT(changed, IsOk());
+  return changed.ok() && *changed;
+}
+
+// ChangedElsewhere reads PRAGMA data_version on the store's one connection: commits through
+// another connection (another process, here another store on the same file) count; the store's
+// own never do.
+TEST(SqliteMetadataStoreTest, ChangedElsewhereSeesOnlyOtherConnectionsCommits) {
+  ScratchDir dir;
+  const std::string path = dir.File(kDbName);
+  auto store = OpenOrDie(path);
+  auto other = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  ASSERT_NE(other, nullptr);
+  // The other store's migration check (a read) changed nothing.
+  EXPECT_FALSE(ChangedElsewhere(*store));
+
+  ASSERT_THAT(store->CreateAccount(TestAccount()), IsOk());
+  ASSERT_THAT(store->CreateUser(NumberedUser(1)), IsOk());
+  EXPECT_FALSE(ChangedElsewhere(*store));
+
+  ASSERT_THAT(other->CreateUser(NumberedUser(2)), IsOk());
+  EXPECT_TRUE(ChangedElsewhere(*store));
+  EXPECT_FALSE(ChangedElsewhere(*store));  // reported once
+  // And the other store saw this one's writes.
+  EXPECT_TRUE(ChangedElsewhere(*other));
+
+  // A refused write commits nothing.
+  EXPECT_THAT(other->CreateUser(NumberedUser(2)), StatusIs(StatusCode::kAlreadyExists, ""));
+  EXPECT_FALSE(ChangedElsewhere(*store));
+}
+
+// Two stores on one file (two processes) presenting the same TOTP step: one is accepted.
+TEST(SqliteMetadataStoreTest, SameStepThroughTwoConnectionsIsAcceptedOnce) {
+  ScratchDir dir;
+  const std::string path = dir.File(kDbName);
+  auto store = OpenOrDie(path);
+  auto other = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  ASSERT_NE(other, nullptr);
+  const User user = NumberedUser(1);
+  const std::string serial = std::string("arn:aws:iam::") + kAccount + ":mfa/phone";
+  ASSERT_THAT(store->CreateAccount(TestAccount()), IsOk());
+  ASSERT_THAT(store->CreateUser(user), IsOk());
+  ASSERT_THAT(store->CreateMfaDevice(MfaDevice{.account_id = kAccount,
+                                               .serial_number = serial,
+                                               .name = "phone",
+                                               .path = "/",
+                                               .created = kT0,
+                                               .sealed_seed = "sealed"}),
+              IsOk());
+  ASSERT_THAT(store->AssignMfaDevice(kAccount, serial, user.user_id, kT0, 0), IsOk());
+  constexpr int64_t kSteps = 50;
+  std::vector<int64_t> accepted[2];
+  std::thread threads[2];
+  SqliteMetadataStore* stores[2] = {store.get(), other.get()};
+  for (int t = 0; t < 2; ++t) {
+    threads[t] = std::thread([&, t] {
+      for (int64_t step = 1; step <= kSteps; ++step) {
+        if (stores[t]->AdvanceMfaStep(serial, user.user_id, kT0, step).ok()) {
+          accepted[t].push_back(step);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::set<int64_t> all(accepted[0].begin(), accepted[0].end());
+  all.insert(accepted[1].begin(), accepted[1].end());
+  EXPECT_EQ(all.size(), accepted[0].size() + accepted[1].size()) << "a step accepted twice";
+  auto data = other->LoadIdentity();
+  ASSERT_THAT(data, IsOk());
+  ASSERT_EQ(data->mfa_devices.size(), 1u);
+  EXPECT_EQ(data->mfa_devices[0].last_accepted_step, kSteps);
+}
+
 TEST(SqliteMetadataStoreTest, MigrationsApplyOnceAndAreIdempotentOnReopen) {
   ScratchDir dir;
   const std::string path = dir.File(kDbName);
@@ -171,9 +250,9 @@ TEST(SqliteMetadataStoreTest, Version1DatabaseUpgradesKeepingUsersAndKeys) {
   auto store = OpenOrDie(path);
   ASSERT_NE(store, nullptr);
   const auto applied = AppliedMigrations(path);
-  ASSERT_EQ(applied.size(), 2u);
+  ASSERT_EQ(applied.size(), Migrations().size());
   EXPECT_EQ(applied[0], std::make_pair(int64_t{1}, int64_t{42}));  // untouched
-  EXPECT_EQ(applied[1].first, 2);
+  for (size_t i = 1; i < applied.size(); ++i) EXPECT_EQ(applied[i].first, Migrations()[i].version);
 
   const AccessKey key{.access_key_id = "AKIAUSER000000000000",
                       .account_id = kAccount,
@@ -203,6 +282,15 @@ TEST(SqliteMetadataStoreTest, Version1DatabaseUpgradesKeepingUsersAndKeys) {
                                        .created = kT0}),
               IsOk());
   ASSERT_THAT(store->AddUserToGroup(kAccount, "AGPA00000000000000001", user_id), IsOk());
+  const std::string serial = std::string("arn:aws:iam::") + kAccount + ":mfa/phone";
+  ASSERT_THAT(store->CreateMfaDevice(MfaDevice{.account_id = kAccount,
+                                               .serial_number = serial,
+                                               .name = "phone",
+                                               .path = "/",
+                                               .created = kT0,
+                                               .sealed_seed = sealed}),
+              IsOk());
+  ASSERT_THAT(store->AssignMfaDevice(kAccount, serial, user_id, kT0, 1), IsOk());
   EXPECT_THAT(store->DeleteUser(kAccount, user_id),
               StatusIsExactly(StatusCode::kFailedPrecondition, kDependentAccessKeys));
   data = store->LoadIdentity();
@@ -210,6 +298,8 @@ TEST(SqliteMetadataStoreTest, Version1DatabaseUpgradesKeepingUsersAndKeys) {
   ASSERT_EQ(data->users.size(), 1u);
   EXPECT_EQ(data->users[0].permissions_boundary_arn, "arn:aws:iam::aws:policy/X");
   EXPECT_EQ(data->memberships.size(), 1u);
+  ASSERT_EQ(data->mfa_devices.size(), 1u);
+  EXPECT_EQ(data->mfa_devices[0].user_id, user_id);
 }
 
 // Policies, their counters, versions, attachments, inline policies and roles survive a reopen.
