@@ -52,11 +52,6 @@ std::string GroupArn(const std::string& account_id, const std::string& path,
   return "arn:aws:iam::" + account_id + ":group" + path + name;
 }
 
-std::string RoleArn(const std::string& account_id, const std::string& path,
-                    const std::string& name) {
-  return "arn:aws:iam::" + account_id + ":role" + path + name;
-}
-
 std::string PolicyArn(const std::string& account_id, const std::string& path,
                       const std::string& name) {
   return "arn:aws:iam::" + account_id + ":policy" + path + name;
@@ -103,6 +98,52 @@ Status CheckAttachablePolicy(const CallContext& ctx, std::string_view arn) {
                                " does not exist or is not attachable.");
   }
   return OkStatus();
+}
+
+StatusOr<UserTarget> ResolveUserTarget(const CallContext& ctx, const Value& input) {
+  if (input.contains("UserName")) {
+    std::string name = input["UserName"].get<std::string>();
+    const User* user = ctx.snapshot.FindUser(ctx.principal.account_id, name);
+    if (user == nullptr) return NoSuchEntity("user", name);
+    return UserTarget{user, false};
+  }
+  if (ctx.principal.type == PrincipalType::kRoot) return UserTarget{nullptr, true};
+  if (ctx.principal.type != PrincipalType::kUser) {
+    // A role session (or federated user) has no user to default to.
+    return AwsError(StatusCode::kInvalidArgument, "ValidationError",
+                    "Must specify userName when calling with non-User credentials");
+  }
+  const User* self = ctx.snapshot.FindUser(ctx.principal.account_id, ctx.principal.user_name);
+  if (self == nullptr) return NoSuchEntity("user", ctx.principal.user_name);
+  return UserTarget{self, false};
+}
+
+std::string TargetUserArn(const CallContext& ctx, const Value& input) {
+  const std::string& account = ctx.principal.account_id;
+  if (!input.contains("UserName")) {
+    return ctx.principal.type == PrincipalType::kRoot ? RootArn(account) : ctx.principal.arn;
+  }
+  std::string name = input["UserName"].get<std::string>();
+  if (const User* u = ctx.snapshot.FindUser(account, name))
+    return UserArn(account, u->path, u->name);
+  return UserArn(account, "/", name);
+}
+
+const User* ExistingUserTarget(const CallContext& ctx, const Value& input) {
+  const std::string& account = ctx.principal.account_id;
+  if (input.contains("UserName"))
+    return ctx.snapshot.FindUser(account, input["UserName"].get<std::string>());
+  if (ctx.principal.type == PrincipalType::kRoot) return nullptr;
+  return ctx.snapshot.FindUser(account, ctx.principal.user_name);
+}
+
+api::Describer UserScoped(const char* action) {
+  return [action](const CallContext& ctx, const Value& input) {
+    AuthzRequest req{action, TargetUserArn(ctx, input), {}};
+    if (const User* u = ExistingUserTarget(ctx, input)) AddResourceTagKeys(u->tags, &req);
+    if (input.contains("Tags") || input.contains("TagKeys")) AddRequestTagKeys(input, &req);
+    return req;
+  };
 }
 
 void AddResourceTagKeys(const std::vector<Tag>& tags, AuthzRequest* req) {

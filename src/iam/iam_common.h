@@ -34,8 +34,7 @@ Status MalformedPolicyDocument(std::string message);          // 400
 // ARNs of IAM entities, "arn:aws:iam::ACCOUNT:group/PATH/NAME" (path "/" or "/a/b/").
 std::string GroupArn(const std::string& account_id, const std::string& path,
                      const std::string& name);
-std::string RoleArn(const std::string& account_id, const std::string& path,
-                    const std::string& name);
+// (RoleArn and UserArn live with Principal in identity/principal.h.)
 std::string PolicyArn(const std::string& account_id, const std::string& path,
                       const std::string& name);
 
@@ -54,6 +53,29 @@ std::optional<PolicyArnParts> ParsePolicyArn(std::string_view arn);
 // case-sensitive) or an AWS managed policy. InvalidInput "ARN x is not valid." when `arn` is no
 // ARN at all; NoSuchEntity "Policy x does not exist or is not attachable." otherwise.
 Status CheckAttachablePolicy(const CallContext& ctx, std::string_view arn);
+
+// The user an operation targets: the named one, or the caller when no name is given (as AWS
+// does for GetUser, CreateAccessKey, ListAccessKeys, ListMFADevices, ...). Root callers without a
+// name target the root identity itself (user == nullptr, is_root).
+struct UserTarget {
+  const User* user = nullptr;
+  bool is_root = false;
+};
+// NoSuchEntity when the named user (or the calling user) does not exist; ValidationError when no
+// name is given by a caller that is not a user (a role session, a federated user).
+StatusOr<UserTarget> ResolveUserTarget(const CallContext& ctx, const Value& input);
+
+// The ARN a user-scoped action is authorized against: the existing user's real ARN, else the
+// one it would have (as AWS reports in denials for users that do not exist).
+std::string TargetUserArn(const CallContext& ctx, const Value& input);
+
+// The user an operation targets, if it exists (the caller itself when no name is given).
+const User* ExistingUserTarget(const CallContext& ctx, const Value& input);
+
+// Authorizes `action` against the target user's ARN, with its tags as aws:ResourceTag and
+// iam:ResourceTag keys (tag-based access control on users) and, for tagging operations, the
+// request's tags.
+api::Describer UserScoped(const char* action);
 
 // Adds aws:ResourceTag/KEY and iam:ResourceTag/KEY (IAM's older spelling) for each tag of the
 // user or role an operation acts on.

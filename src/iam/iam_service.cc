@@ -11,6 +11,8 @@ void RegisterPolicyOperations(api::QueryService* svc, IdentityService& identity)
 void RegisterRoleOperations(api::QueryService* svc, IdentityService& identity);
 void RegisterAccountOperations(api::QueryService* svc);
 void RegisterSimulatorOperations(api::QueryService* svc);
+void RegisterMfaDeviceOperations(api::QueryService* svc, IdentityService& identity);
+void RegisterCredentialReportOperations(api::QueryService* svc, const KeyUsageTracker& usage);
 
 std::unique_ptr<api::QueryService> MakeIamService(IdentityService& identity,
                                                   const KeyUsageTracker& usage) {
@@ -22,6 +24,8 @@ std::unique_ptr<api::QueryService> MakeIamService(IdentityService& identity,
   RegisterRoleOperations(svc.get(), identity);
   RegisterAccountOperations(svc.get());
   RegisterSimulatorOperations(svc.get());
+  RegisterMfaDeviceOperations(svc.get(), identity);
+  RegisterCredentialReportOperations(svc.get(), usage);
   return svc;
 }
 

@@ -1,7 +1,6 @@
-// The IAM API (query protocol) over the identity service: users, their tags and access keys.
-// Each operation names its action and resource for authorization and then runs its business
-// logic; wire shapes come from the botocore model. The returned service is immutable; its
-// handlers are thread-safe.
+// The IAM API (query protocol) over the identity service. Each operation names its action and
+// resource for authorization and then runs its business logic; wire shapes come from the botocore
+// model. The returned service is immutable; its handlers are thread-safe.
 #pragma once
 
 #include <memory>
@@ -25,6 +24,8 @@ inline constexpr int kMaxTagsPerRole = 50;
 inline constexpr int kMaxManagedPoliciesPerAccount = 1500;  // customer managed
 inline constexpr int kMaxVersionsPerPolicy = 5;
 inline constexpr int kMaxTagsPerPolicy = 50;
+inline constexpr int kMaxMfaDevicesPerUser = 8;  // virtual MFA devices assigned to one user
+inline constexpr int kMaxTagsPerMfaDevice = 50;
 
 std::unique_ptr<api::QueryService> MakeIamService(IdentityService& identity,
                                                   const KeyUsageTracker& usage);

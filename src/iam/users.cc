@@ -14,60 +14,6 @@ Status NoSuchKey(const std::string& id) {
   return NoSuchEntityMessage("The Access Key with id " + id + " cannot be found");
 }
 
-// The user an operation targets: the named one, or the caller when no name is given (as AWS
-// does for GetUser, CreateAccessKey, ListAccessKeys, ...). Root callers without a name target
-// the root identity itself (user == nullptr, ok).
-struct Target {
-  const User* user = nullptr;
-  bool is_root = false;
-};
-
-StatusOr<Target> ResolveTarget(const CallContext& ctx, const Value& input) {
-  if (input.contains("UserName")) {
-    std::string name = input["UserName"].get<std::string>();
-    const User* user = ctx.snapshot.FindUser(ctx.principal.account_id, name);
-    if (user == nullptr) return NoSuchEntity("user", name);
-    return Target{user, false};
-  }
-  if (ctx.principal.type == PrincipalType::kRoot) return Target{nullptr, true};
-  const User* self = ctx.snapshot.FindUser(ctx.principal.account_id, ctx.principal.user_name);
-  if (self == nullptr) return NoSuchEntity("user", ctx.principal.user_name);
-  return Target{self, false};
-}
-
-// The ARN a user-scoped action is authorized against: the existing user's real ARN, else the
-// one it would have (as AWS reports in denials for users that do not exist).
-std::string TargetUserArn(const CallContext& ctx, const Value& input) {
-  const std::string& account = ctx.principal.account_id;
-  if (!input.contains("UserName")) {
-    return ctx.principal.type == PrincipalType::kRoot ? RootArn(account) : ctx.principal.arn;
-  }
-  std::string name = input["UserName"].get<std::string>();
-  if (const User* u = ctx.snapshot.FindUser(account, name))
-    return UserArn(account, u->path, u->name);
-  return UserArn(account, "/", name);
-}
-
-// The user an operation targets, if it exists (the caller itself when no name is given).
-const User* ExistingTarget(const CallContext& ctx, const Value& input) {
-  const std::string& account = ctx.principal.account_id;
-  if (input.contains("UserName"))
-    return ctx.snapshot.FindUser(account, input["UserName"].get<std::string>());
-  if (ctx.principal.type == PrincipalType::kRoot) return nullptr;
-  return ctx.snapshot.FindUser(account, ctx.principal.user_name);
-}
-
-// Authorizes against the target user's ARN, with its tags as aws:ResourceTag/iam:ResourceTag
-// keys (tag-based access control on users) and, for tagging operations, the request's tags.
-api::Describer UserScoped(const char* action) {
-  return [action](const CallContext& ctx, const Value& input) {
-    AuthzRequest req{action, TargetUserArn(ctx, input), {}};
-    if (const User* u = ExistingTarget(ctx, input)) AddResourceTagKeys(u->tags, &req);
-    if (input.contains("Tags") || input.contains("TagKeys")) AddRequestTagKeys(input, &req);
-    return req;
-  };
-}
-
 const char* StatusName(AccessKeyStatus s) {
   return s == AccessKeyStatus::kActive ? "Active" : "Inactive";
 }
@@ -96,7 +42,7 @@ StatusOr<Value> CreateUser(IdentityService& identity, const CallContext& ctx, co
 }
 
 StatusOr<Value> GetUser(const CallContext& ctx, const Value& in) {
-  SIGIL_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, in));
+  SIGIL_ASSIGN_OR_RETURN(UserTarget target, ResolveUserTarget(ctx, in));
   if (target.is_root) {
     const Account* account = ctx.snapshot.FindAccount(ctx.principal.account_id);
     Value root = {{"UserId", ctx.principal.account_id}, {"Arn", RootArn(ctx.principal.account_id)}};
@@ -121,7 +67,7 @@ StatusOr<Value> ListUsers(const CallContext& ctx, const Value& in) {
 }
 
 StatusOr<Value> UpdateUser(IdentityService& identity, const CallContext& ctx, const Value& in) {
-  SIGIL_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, in));
+  SIGIL_ASSIGN_OR_RETURN(UserTarget target, ResolveUserTarget(ctx, in));
   std::optional<std::string> new_name, new_path;
   if (in.contains("NewUserName")) new_name = in["NewUserName"].get<std::string>();
   if (in.contains("NewPath")) new_path = in["NewPath"].get<std::string>();
@@ -151,11 +97,14 @@ std::string UserDeleteConflictMessage(const std::string& dependent) {
   if (dependent == kDependentInlinePolicies) {
     return "Cannot delete entity, must delete policies first.";
   }
+  if (dependent == kDependentMfaDevices) {
+    return "Cannot delete entity, must delete MFA device first.";
+  }
   return "Cannot delete entity, must delete access keys first.";
 }
 
 StatusOr<Value> DeleteUser(IdentityService& identity, const CallContext& ctx, const Value& in) {
-  SIGIL_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, in));
+  SIGIL_ASSIGN_OR_RETURN(UserTarget target, ResolveUserTarget(ctx, in));
   Status s = identity.DeleteUser(ctx.principal.account_id, target.user->user_id);
   if (s.code() == StatusCode::kFailedPrecondition) {
     return DeleteConflict(UserDeleteConflictMessage(s.message()));
@@ -168,7 +117,7 @@ StatusOr<Value> DeleteUser(IdentityService& identity, const CallContext& ctx, co
 // ---- User tags ---------------------------------------------------------------------------
 
 StatusOr<Value> TagUser(IdentityService& identity, const CallContext& ctx, const Value& in) {
-  SIGIL_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, in));
+  SIGIL_ASSIGN_OR_RETURN(UserTarget target, ResolveUserTarget(ctx, in));
   SIGIL_ASSIGN_OR_RETURN(std::vector<Tag> added, TagsFromInput(in));
   SIGIL_ASSIGN_OR_RETURN(std::vector<Tag> tags, MergeTags(target.user->tags, std::move(added),
                                                           "TagsPerUser", kMaxTagsPerUser));
@@ -177,14 +126,14 @@ StatusOr<Value> TagUser(IdentityService& identity, const CallContext& ctx, const
 }
 
 StatusOr<Value> UntagUser(IdentityService& identity, const CallContext& ctx, const Value& in) {
-  SIGIL_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, in));
+  SIGIL_ASSIGN_OR_RETURN(UserTarget target, ResolveUserTarget(ctx, in));
   SIGIL_RETURN_IF_ERROR(identity.SetUserTags(ctx.principal.account_id, target.user->user_id,
                                              RemoveTags(target.user->tags, in["TagKeys"])));
   return Value::object();
 }
 
 StatusOr<Value> ListUserTags(const CallContext& ctx, const Value& in) {
-  SIGIL_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, in));
+  SIGIL_ASSIGN_OR_RETURN(UserTarget target, ResolveUserTarget(ctx, in));
   Value out = Value::object();
   SIGIL_RETURN_IF_ERROR(PaginateByPosition(
       in, target.user->tags,
@@ -205,13 +154,13 @@ Value KeyMetadata(const KeyEntry& e) {
   return v;
 }
 
-std::string_view TargetUserId(const Target& t) {
+std::string_view TargetUserId(const UserTarget& t) {
   return t.user == nullptr ? std::string_view() : std::string_view(t.user->user_id);
 }
 
 StatusOr<Value> CreateAccessKey(IdentityService& identity, const CallContext& ctx,
                                 const Value& in) {
-  SIGIL_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, in));
+  SIGIL_ASSIGN_OR_RETURN(UserTarget target, ResolveUserTarget(ctx, in));
   std::string user_id(TargetUserId(target));
   auto created = identity.CreateAccessKey(ctx.principal.account_id, user_id, kMaxAccessKeysPerUser);
   if (!created.ok() && created.status().code() == StatusCode::kResourceExhausted) {
@@ -228,7 +177,7 @@ StatusOr<Value> CreateAccessKey(IdentityService& identity, const CallContext& ct
 }
 
 StatusOr<Value> ListAccessKeys(const CallContext& ctx, const Value& in) {
-  SIGIL_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, in));
+  SIGIL_ASSIGN_OR_RETURN(UserTarget target, ResolveUserTarget(ctx, in));
   std::vector<const KeyEntry*> keys =
       ctx.snapshot.Keys(ctx.principal.account_id, TargetUserId(target));
   Value out = Value::object();
@@ -240,7 +189,7 @@ StatusOr<Value> ListAccessKeys(const CallContext& ctx, const Value& in) {
 
 // The key named by AccessKeyId, which must belong to the target user (or root).
 StatusOr<const KeyEntry*> TargetKey(const CallContext& ctx, const Value& in) {
-  SIGIL_ASSIGN_OR_RETURN(Target target, ResolveTarget(ctx, in));
+  SIGIL_ASSIGN_OR_RETURN(UserTarget target, ResolveUserTarget(ctx, in));
   const std::string id = in["AccessKeyId"].get<std::string>();
   const KeyEntry* key = ctx.snapshot.FindKey(id);
   if (key == nullptr || key->key.account_id != ctx.principal.account_id ||
