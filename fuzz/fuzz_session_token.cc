@@ -1,6 +1,8 @@
 // libFuzzer target for sealed STS session tokens. The first input byte picks what the rest is:
 // even, a token handed to SessionTokenSealer::Open; odd, the decrypted claims encoding handed to
-// DecodeClaims (the bytes a forger cannot reach without the key, checked all the same). Whatever
+// DecodeClaims (the bytes a forger cannot reach without the key, checked all the same). Every
+// input is also handed to OpenMessage, the sealed-message reader (DecodeAuthorizationMessage): it
+// must not crash, and a message that opens for one purpose must never open for another. Whatever
 // is accepted must survive a re-encode and a seal/open round trip unchanged.
 #include <chrono>
 #include <cstdint>
@@ -79,6 +81,9 @@ void CheckRoundTrip(const SessionClaims& claims) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (auto message = Sealer().OpenMessage("fuzz", rest)) {
+    Check(Sealer().OpenMessage("other-purpose", rest) == std::nullopt);
+  }
   if ((data[0] & 1) == 0) {
     SessionOrRejection result = Sealer().Open(rest, kNow);
     if (const auto* rejection = std::get_if<TokenRejection>(&result)) {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "common/status.h"
 #include "identity/principal.h"
 #include "identity/snapshot.h"
+#include "policy/document.h"
 #include "protocol/query_codec.h"
 #include "protocol/service_model.h"
 
@@ -39,6 +41,20 @@ struct AuthzRequest {
   // Operation-specific keys, e.g. {"iam:PolicyARN", {...}}, {"aws:RequestTag/team", {"blue"}},
   // {"aws:TagKeys", {"team"}}, {"iam:ResourceTag/team", {"blue"}}.
   std::map<std::string, std::vector<std::string>> condition_keys;
+  // Further actions the same call needs on the same resource, each authorized like `action`:
+  // AssumeRole with session tags also needs sts:TagSession, with a source identity
+  // sts:SetSourceIdentity.
+  std::vector<std::string> also_actions;
+  // The account that owns the resource; empty means the caller's own account.
+  std::string resource_account;
+  // The resource's own policy, if it has one: a role's trust policy for sts:AssumeRole (kind
+  // kTrust), a bucket policy (kResource). Labelled for denial messages and the audit trail.
+  std::shared_ptr<const policy::Policy> resource_policy;
+  std::string resource_policy_label;
+  // Answer the call without evaluating policies: the operations AWS exempts from authorization
+  // (sts:GetCallerIdentity, sts:GetSessionToken: "you cannot use policies to control
+  // authentication operations").
+  bool exempt = false;
 };
 
 using Handler = std::function<StatusOr<Value>(const CallContext&, const Value& input)>;

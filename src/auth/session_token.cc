@@ -337,6 +337,14 @@ std::string AssociatedData(std::string_view header) {
   return aad;
 }
 
+std::string MessageAssociatedData(std::string_view purpose, std::string_view header) {
+  std::string aad = "sigil/sealed-message/";
+  aad.append(purpose);
+  aad.push_back('\0');
+  aad.append(header);
+  return aad;
+}
+
 TokenRejection Reject(TokenDefect defect) {
   return TokenRejection{
       defect, defect == TokenDefect::kExpired ? ExpiredTokenError() : InvalidTokenError()};
@@ -396,6 +404,35 @@ StatusOr<std::string> SessionTokenSealer::Seal(const SessionClaims& claims,
   SecureWipe(plaintext);
   if (!sealed.ok()) return InternalError("no randomness for a session token nonce");
   return Base64Encode(header + *sealed);
+}
+
+StatusOr<std::string> SessionTokenSealer::SealMessage(std::string_view purpose,
+                                                      std::string_view plaintext,
+                                                      RandomSource& random) const {
+  const Entry& key = keys_.back();
+  const std::string header = Header(key.id);
+  auto sealed = key.box.Seal(random, plaintext, MessageAssociatedData(purpose, header));
+  if (!sealed.ok()) return InternalError("no randomness for a sealed message nonce");
+  return Base64Encode(header + *sealed);
+}
+
+std::optional<std::string> SessionTokenSealer::OpenMessage(std::string_view purpose,
+                                                           std::string_view sealed) const {
+  auto raw = Base64Decode(sealed);
+  if (!raw.ok()) return std::nullopt;
+  std::string_view bytes = *raw;
+  if (bytes.size() < kHeaderSize + kSealOverhead ||
+      static_cast<uint8_t>(bytes[0]) != kTokenVersion) {
+    return std::nullopt;
+  }
+  uint32_t key_id = 0;
+  for (size_t i = 1; i < kHeaderSize; ++i) key_id = (key_id << 8) | static_cast<uint8_t>(bytes[i]);
+  const SecretBox* box = FindKey(key_id);
+  if (box == nullptr) return std::nullopt;
+  auto plaintext = box->Open(bytes.substr(kHeaderSize),
+                             MessageAssociatedData(purpose, bytes.substr(0, kHeaderSize)));
+  if (!plaintext.ok()) return std::nullopt;
+  return std::move(plaintext).value();
 }
 
 SessionOrRejection SessionTokenSealer::Open(std::string_view token, TimePoint now) const {

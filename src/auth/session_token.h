@@ -113,6 +113,15 @@ class SessionTokenSealer {
   // claims.secret_access_key.
   SessionOrRejection Open(std::string_view token, TimePoint now) const;
 
+  // Seals other small documents every node must open under the same ring, such as the encoded
+  // authorization messages EC2 returns with UnauthorizedOperation. `purpose` is bound into the
+  // associated data, so a sealed message is never mistaken for a token or for another purpose's
+  // message. Output: base64 of version | key id | SecretBox sealed bytes (as tokens).
+  StatusOr<std::string> SealMessage(std::string_view purpose, std::string_view plaintext,
+                                    RandomSource& random) const;
+  // nullopt when `sealed` is malformed, names an unknown key, or fails authentication.
+  std::optional<std::string> OpenMessage(std::string_view purpose, std::string_view sealed) const;
+
   uint32_t current_key_id() const { return keys_.back().id; }
 
  private:

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "http/message.h"
 #include "identity/principal.h"
+#include "identity/session_policies.h"
 #include "identity/snapshot.h"
 #include "policy/context.h"
 #include "policy/matchers.h"
@@ -37,13 +38,36 @@ struct AuthorizeInput {
   TimePoint now;
   const api::AuthzRequest& question;
   const SourceIpOptions& source_ip;
+  // Compiles the session policies of temporary credentials (AssumeRole, GetFederationToken).
+  SessionPolicyCompiler& session_policies;
 };
 
-// Fills the global condition keys for the request and principal, then the operation's keys.
+// Fills the global condition keys for the request and principal (including, for temporary
+// credentials, aws:TokenIssueTime, aws:MultiFactorAuthPresent/Age, aws:SourceIdentity,
+// aws:RoleSessionName and session tags as aws:PrincipalTag/*), then the operation's keys.
 policy::RequestContext BuildRequestContext(const AuthorizeInput& in);
 
-// OK when allowed; otherwise kPermissionDenied / AccessDenied with AWS's message, which says
-// which kind of policy denied.
-Status Authorize(const AuthorizeInput& in);
+// The outcome of authorizing one request, kept for the encoded authorization message that EC2
+// returns with UnauthorizedOperation (see DecodedAuthorizationMessage).
+struct AuthorizeResult {
+  Status status;                // OK when allowed; else AccessDenied with AWS's message
+  std::string decoded_message;  // the JSON DecodeAuthorizationMessage reveals; set on denial
+};
+
+// Runs the decision procedure for the principal: its identity policies (a user's, or a role's
+// for a role session, or the federating user's), permissions boundary, session policies, and the
+// operation's resource policy (a role's trust policy for sts:AssumeRole). Denials are
+// kPermissionDenied / AccessDenied with AWS's message, which says which kind of policy denied.
+AuthorizeResult AuthorizeRequest(const AuthorizeInput& in);
+inline Status Authorize(const AuthorizeInput& in) { return AuthorizeRequest(in).status; }
+
+// The JSON document sts:DecodeAuthorizationMessage returns for a decision, in AWS's shape:
+// {"allowed":false,"explicitDeny":...,"matchedStatements":{"items":[...]},"failures":{"items":[]},
+//  "context":{"principal":{"id":...,"name":...,"arn":...},"action":...,"resource":...,
+//  "conditions":{"items":[{"key":...,"values":{"items":[{"value":...}]}}]}}}
+std::string DecodedAuthorizationMessage(const policy::Decision& decision,
+                                        const Principal& principal, std::string_view action,
+                                        std::string_view resource,
+                                        const policy::RequestContext& context);
 
 }  // namespace sigil::server

@@ -1,5 +1,9 @@
 #include "server/bootstrap.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+
 #include "common/file_util.h"
 #include "common/strings.h"
 
@@ -13,6 +17,7 @@ StatusOr<DataPaths> PrepareDataDir(const std::string& dir, const std::string& ma
   paths.database = abs + "/sigil.db";
   paths.master_key = master_key_file.empty() ? abs + "/master.key" : master_key_file;
   paths.root_credentials = abs + "/root-credentials";
+  paths.session_keys = abs + "/session-token.keys";
   return paths;
 }
 
@@ -45,6 +50,124 @@ StatusOr<SecretBox> LoadOrCreateMasterKey(const std::string& path,
                                    " is damaged: it must hold 32 bytes, base64-encoded");
   }
   return SecretBox::Create(*key);
+}
+
+namespace {
+
+// Parses the key ring file: "ID BASE64KEY" per line; blank lines and '#' comments skipped.
+StatusOr<std::vector<auth::SessionTokenKey>> ParseSessionKeys(const std::string& path,
+                                                              const std::string& text) {
+  std::vector<auth::SessionTokenKey> keys;
+  auto damaged = [&](const std::string& why) {
+    return FailedPreconditionError("the session key file " + path + " is damaged (" + why +
+                                   "); restore it from backup, or delete it to start a new ring "
+                                   "(every live session token then stops working)");
+  };
+  for (std::string_view line : Split(text, '\n')) {
+    line = TrimWhitespace(line);
+    if (line.empty() || line.front() == '#') continue;
+    size_t space = line.find(' ');
+    if (space == std::string_view::npos) return damaged("a line is not 'ID KEY'");
+    uint32_t id = 0;
+    for (char c : line.substr(0, space)) {
+      if (c < '0' || c > '9' || id > 400000000) return damaged("a key id is not a number");
+      id = id * 10 + static_cast<uint32_t>(c - '0');
+    }
+    auto key = Base64Decode(TrimWhitespace(line.substr(space + 1)));
+    if (!key.ok() || key->size() != SecretBox::kKeySize) {
+      return damaged("a key is not 32 bytes, base64-encoded");
+    }
+    keys.push_back(auth::SessionTokenKey{id, std::move(key).value()});
+  }
+  if (keys.empty()) return damaged("it holds no key");
+  return keys;
+}
+
+std::string FormatSessionKeys(const std::vector<auth::SessionTokenKey>& keys) {
+  std::string text =
+      "# Sigil STS session token keys: \"ID BASE64KEY\" per line, the newest seals. Keep this "
+      "file private (mode 0600) and identical on every node.\n";
+  for (const auto& k : keys) text += std::to_string(k.id) + " " + Base64Encode(k.key) + "\n";
+  return text;
+}
+
+StatusOr<std::vector<auth::SessionTokenKey>> ReadSessionKeys(const std::string& path) {
+  SIGIL_ASSIGN_OR_RETURN(mode_t mode, FileMode(path));
+  if ((mode & 077) != 0) {
+    return FailedPreconditionError("the session key file " + path +
+                                   " may be read by other users; run: chmod 600 " + path);
+  }
+  SIGIL_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  auto keys = ParseSessionKeys(path, text);
+  SecureWipe(text);
+  return keys;
+}
+
+auth::SessionTokenKey NewSessionKey(uint32_t id, RandomSource& random) {
+  return auth::SessionTokenKey{id, random.Bytes(SecretBox::kKeySize)};
+}
+
+Status WriteSessionKeys(const std::string& path, std::vector<auth::SessionTokenKey>& keys) {
+  for (const auto& k : keys) {
+    if (k.key.size() != SecretBox::kKeySize) return InternalError("no randomness for a key");
+  }
+  std::string text = FormatSessionKeys(keys);
+  Status written = WriteFileAtomically(path, text, 0600);
+  SecureWipe(text);
+  return written;
+}
+
+void WipeKeys(std::vector<auth::SessionTokenKey>& keys) {
+  for (auto& k : keys) SecureWipe(k.key);
+}
+
+}  // namespace
+
+StatusOr<auth::SessionTokenSealer> LoadOrCreateSessionKeys(const std::string& path,
+                                                           RandomSource& random) {
+  std::vector<auth::SessionTokenKey> keys;
+  auto existing = ReadSessionKeys(path);
+  if (existing.ok()) {
+    keys = std::move(existing).value();
+  } else if (existing.status().code() == StatusCode::kNotFound) {
+    keys.push_back(NewSessionKey(1, random));
+    if (Status s = WriteSessionKeys(path, keys); !s.ok()) {
+      WipeKeys(keys);
+      return s;
+    }
+  } else {
+    return existing.status();
+  }
+  auto sealer = auth::SessionTokenSealer::FromKeyRing(keys);
+  WipeKeys(keys);
+  if (!sealer.ok()) {
+    return FailedPreconditionError("the session key file " + path +
+                                   " is damaged: " + sealer.status().message());
+  }
+  return sealer;
+}
+
+StatusOr<uint32_t> RotateSessionKeys(const std::string& path, RandomSource& random, size_t keep) {
+  if (keep == 0) return InvalidArgumentError("at least one session key must be kept");
+  std::vector<auth::SessionTokenKey> keys;
+  auto existing = ReadSessionKeys(path);
+  if (existing.ok()) {
+    keys = std::move(existing).value();
+  } else if (existing.status().code() != StatusCode::kNotFound) {
+    return existing.status();
+  }
+  uint32_t next = 1;
+  for (const auto& k : keys) next = std::max(next, k.id + 1);
+  keys.push_back(NewSessionKey(next, random));
+  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  if (keys.size() > keep) {
+    for (size_t i = 0; i + keep < keys.size(); ++i) SecureWipe(keys[i].key);
+    keys.erase(keys.begin(), keys.end() - static_cast<std::ptrdiff_t>(keep));
+  }
+  Status written = WriteSessionKeys(path, keys);
+  WipeKeys(keys);
+  SIGIL_RETURN_IF_ERROR(written);
+  return next;
 }
 
 std::string RootCredentialsFile(const std::string& account_id, const std::string& key_id,

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/session_token.h"
 #include "common/crypto.h"
 #include "common/status.h"
 #include "identity/identity_service.h"
@@ -18,6 +19,7 @@ struct DataPaths {
   std::string database;          // DIR/sigil.db
   std::string master_key;        // DIR/master.key unless overridden
   std::string root_credentials;  // DIR/root-credentials
+  std::string session_keys;      // DIR/session-token.keys unless overridden
 };
 
 // Creates the data folder (0700) if needed and resolves the paths inside it.
@@ -28,6 +30,20 @@ StatusOr<DataPaths> PrepareDataDir(const std::string& dir, const std::string& ma
 StatusOr<SecretBox> LoadOrCreateMasterKey(const std::string& path,
                                           const std::optional<std::string>& env_base64,
                                           RandomSource& random);
+
+// The key ring that seals STS session tokens, kept apart from the database (as the master key
+// is) so that every node holding the file verifies any node's tokens without a lookup. The file
+// (mode 0600) has one key per line, "ID BASE64KEY", oldest first; the newest seals.
+//
+// Loads the ring from `path`, creating it with one random key when absent. Refuses a file that
+// group or others may read, and a damaged one (kFailedPrecondition, saying how to fix it).
+StatusOr<auth::SessionTokenSealer> LoadOrCreateSessionKeys(const std::string& path,
+                                                           RandomSource& random);
+// Appends a new random key (id = highest + 1) and drops keys beyond the newest `keep` (tokens
+// sealed under a dropped key stop verifying: keep covers the longest session, 36 hours, when
+// rotations are daily). Returns the new key's id. Servers pick it up when they next start.
+StatusOr<uint32_t> RotateSessionKeys(const std::string& path, RandomSource& random,
+                                     size_t keep = 3);
 
 struct RootAccount {
   std::string account_id;

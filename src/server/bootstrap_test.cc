@@ -37,6 +37,69 @@ TEST(MasterKey, RefusesAKeyOthersCanRead) {
   EXPECT_NE(refused.status().message().find("chmod 600"), std::string::npos);
 }
 
+auth::SessionClaims SomeSession() {
+  auth::SessionClaims c;
+  c.access_key_id = "ASIAEXAMPLEEXAMPLE12";
+  c.secret_access_key = "secret";
+  c.account_id = "123456789012";
+  c.principal_arn = "arn:aws:iam::123456789012:user/alice";
+  c.issued_at = FromUnixSeconds(1700000000);
+  c.expiration = c.issued_at + std::chrono::hours(1);
+  return c;
+}
+
+TEST(SessionKeys, CreatedOnceWithMode0600AndReused) {
+  OsRandomSource random;
+  std::string path = TempDir() + "/session-token.keys";
+  auto first = LoadOrCreateSessionKeys(path, random);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*FileMode(path), 0600u);
+  std::string token = *first->Seal(SomeSession(), random);
+  auto second = LoadOrCreateSessionKeys(path, random);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(std::holds_alternative<auth::SessionClaims>(
+      second->Open(token, FromUnixSeconds(1700000001))));
+}
+
+TEST(SessionKeys, RotationKeepsLiveSessionsUntilTheirKeyIsDropped) {
+  OsRandomSource random;
+  std::string path = TempDir() + "/session-token.keys";
+  auto before = LoadOrCreateSessionKeys(path, random);
+  ASSERT_TRUE(before.ok());
+  std::string token = *before->Seal(SomeSession(), random);
+  const TimePoint now = FromUnixSeconds(1700000001);
+  EXPECT_EQ(*RotateSessionKeys(path, random), 2u);
+  auto after = LoadOrCreateSessionKeys(path, random);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->current_key_id(), 2u);
+  EXPECT_TRUE(std::holds_alternative<auth::SessionClaims>(after->Open(token, now)));
+  EXPECT_EQ(*RotateSessionKeys(path, random), 3u);
+  EXPECT_EQ(*RotateSessionKeys(path, random), 4u);  // keeps 2, 3, 4: key 1 is dropped
+  auto later = LoadOrCreateSessionKeys(path, random);
+  ASSERT_TRUE(later.ok());
+  auto refused = later->Open(token, now);
+  ASSERT_TRUE(std::holds_alternative<auth::TokenRejection>(refused));
+  EXPECT_EQ(std::get<auth::TokenRejection>(refused).defect, auth::TokenDefect::kUnknownKey);
+  EXPECT_EQ(RotateSessionKeys(path, random, 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(SessionKeys, RefusesAReadableOrDamagedFile) {
+  OsRandomSource random;
+  std::string path = TempDir() + "/session-token.keys";
+  ASSERT_TRUE(LoadOrCreateSessionKeys(path, random).ok());
+  chmod(path.c_str(), 0640);
+  auto readable = LoadOrCreateSessionKeys(path, random);
+  EXPECT_EQ(readable.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(readable.status().message().find("chmod 600"), std::string::npos);
+
+  ASSERT_TRUE(WriteFileAtomically(path, "1 not-base64!\n", 0600).ok());
+  auto damaged = LoadOrCreateSessionKeys(path, random);
+  EXPECT_EQ(damaged.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(damaged.status().message().find("is damaged"), std::string::npos);
+  ASSERT_TRUE(WriteFileAtomically(path, "# nothing\n", 0600).ok());
+  EXPECT_EQ(LoadOrCreateSessionKeys(path, random).status().code(), StatusCode::kFailedPrecondition);
+}
+
 TEST(MasterKey, FromEnvironment) {
   OsRandomSource random;
   EXPECT_TRUE(LoadOrCreateMasterKey("/nonexistent", std::string(43, 'A') + "=", random).ok());

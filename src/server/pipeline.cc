@@ -126,13 +126,20 @@ http::Response RunStages(const http::Request& request, const PipelineDeps& deps,
   outcome->access_key_id = signature.scope.access_key_id;
   const std::shared_ptr<const IdentitySnapshot> snapshot = deps.identity.Current();
   auto authenticated = AuthenticateQueryRequest(request, signature, *snapshot, now,
-                                                deps.auth_options, deps.signing_keys);
+                                                deps.auth_options, deps.signing_keys, deps.sealer);
   if (const auto* error = std::get_if<auth::AuthError>(&authenticated)) {
     return QueryError(ns, auth::QueryProtocolError(*error), request_id, outcome);
   }
   const Authenticated& who = std::get<Authenticated>(authenticated);
   outcome->caller_arn = who.principal.arn;
-  deps.usage.Record(who.principal.access_key_id, now, who.scope.region, who.scope.service);
+  if (!who.principal.temporary()) {
+    // GetAccessKeyLastUsed tracks long-term keys; sessions are not access keys.
+    deps.usage.Record(who.principal.access_key_id, now, who.scope.region, who.scope.service);
+  }
+  if (Status s = CheckSessionRestrictions(who.principal, service.signing_name(), call->action);
+      !s.ok()) {
+    return QueryError(ns, s, request_id, outcome);
+  }
 
   // 3. Decode the operation's input (AWS validates after authenticating).
   const api::OperationBinding* binding = service.Find(call->action);
@@ -153,7 +160,7 @@ http::Response RunStages(const http::Request& request, const PipelineDeps& deps,
   api::CallContext ctx{who.principal, *snapshot, now, request_id, who.scope.region};
   api::AuthzRequest question = binding->describe(ctx, *input);
   Status allowed = Authorize(AuthorizeInput{request, who.principal, *snapshot, who.scope.region,
-                                            now, question, deps.source_ip});
+                                            now, question, deps.source_ip, deps.session_policies});
   if (!allowed.ok()) return QueryError(ns, allowed, request_id, outcome);
 
   // 5. Dispatch and respond.

@@ -11,6 +11,7 @@
 #include "http/message.h"
 #include "identity/identity_service.h"
 #include "identity/key_usage_tracker.h"
+#include "identity/session_policies.h"
 #include "server/authenticate.h"
 #include "server/authorize.h"
 #include "server/request_log.h"
@@ -24,6 +25,8 @@ struct PipelineDeps {
   const api::QueryService& sts;
   const Clock& clock;
   auth::SigningKeyCache& signing_keys;
+  const auth::SessionTokenSealer& sealer;
+  SessionPolicyCompiler& session_policies;
   const RequestLog& log;
   AuthenticateOptions auth_options;
   SourceIpOptions source_ip;
