@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "auth/sigv4.h"
+#include "common/adjustable_clock.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "http/server.h"
@@ -62,10 +63,19 @@ void AddServerFlags(CLI::App* cmd, ServerFlags* f) {
                   "File holding the master key that seals secrets (default DATA_DIR/master.key); "
                   "or give the key itself, base64, in SIGIL_MASTER_KEY")
       ->envname("SIGIL_MASTER_KEY_FILE");
+  cmd->add_option("--session-keys-file", f->session_keys_file,
+                  "File holding the key ring that seals STS session tokens (default "
+                  "DATA_DIR/session-token.keys); every node of a deployment needs the same file")
+      ->envname("SIGIL_SESSION_KEYS_FILE");
   cmd->add_option("--trusted-proxies", f->trusted_proxies,
                   "Comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For is "
                   "believed for aws:SourceIp (default: none; the TCP peer is the source)")
       ->envname("SIGIL_TRUSTED_PROXIES");
+  cmd->add_option("--clock-offset-file", f->clock_offset_file,
+                  "Testing only: add the whole seconds written in this file to the server's clock "
+                  "(to test expiring credentials without waiting)")
+      ->envname("SIGIL_CLOCK_OFFSET_FILE")
+      ->group("Testing");
   cmd->add_flag("--access-log,!--no-access-log", f->access_log,
                 "One JSON line per request on stderr (never secrets)")
       ->envname("SIGIL_ACCESS_LOG")
@@ -121,7 +131,11 @@ int RunServer(const ServerFlags& flags) {
   if (!paths.ok()) return Fail("data folder", paths.status());
 
   OsRandomSource random;
-  SystemClock clock;
+  SystemClock system_clock;
+  std::optional<AdjustableClock> adjustable_clock;
+  if (!flags.clock_offset_file.empty()) adjustable_clock.emplace(flags.clock_offset_file);
+  const Clock& clock =
+      adjustable_clock ? static_cast<const Clock&>(*adjustable_clock) : system_clock;
   std::optional<std::string> env_key;
   if (const char* v = std::getenv("SIGIL_MASTER_KEY")) env_key = std::string(v);
   auto box = server::LoadOrCreateMasterKey(paths->master_key, env_key, random);
@@ -132,24 +146,30 @@ int RunServer(const ServerFlags& flags) {
 
   auto source_ip = server::ParseTrustedProxies(flags.trusted_proxies);
   if (!source_ip.ok()) return Fail("--trusted-proxies", source_ip.status());
-  IdentityService identity(**store, std::move(box).value(), random, clock,
-                           [](std::string_view arn) -> std::string_view {
-                             const iam::AwsManagedPolicy* p = iam::FindAwsManagedPolicy(arn);
-                             return p == nullptr ? std::string_view() : p->document;
-                           });
+  AwsManagedPolicyText aws_managed = [](std::string_view arn) -> std::string_view {
+    const iam::AwsManagedPolicy* p = iam::FindAwsManagedPolicy(arn);
+    return p == nullptr ? std::string_view() : p->document;
+  };
+  IdentityService identity(**store, std::move(box).value(), random, clock, aws_managed);
   if (Status s = identity.Load(); !s.ok()) return Fail("loading identities", s);
   auto root = server::EnsureRootAccount(identity, paths->root_credentials);
   if (!root.ok()) return Fail("root account", root.status());
 
+  auto sealer = server::LoadOrCreateSessionKeys(
+      flags.session_keys_file.empty() ? paths->session_keys : flags.session_keys_file, random);
+  if (!sealer.ok()) return Fail("session token keys", sealer.status());
+
   KeyUsageTracker usage(**store, std::chrono::seconds(1));
+  SessionPolicyCompiler session_policies(aws_managed);
   auto iam = iam::MakeIamService(identity, usage);
-  auto sts = sts::MakeStsService();
+  auto sts = sts::MakeStsService(sts::StsDeps{identity, *sealer, random, session_policies});
   auth::SigningKeyCache signing_keys;
   server::RequestLog log(flags.access_log);
   server::PipelineDeps deps{
       identity,   usage,
       *iam,       *sts,
       clock,      signing_keys,
+      *sealer,    session_policies,
       log,        server::AuthenticateOptions{std::chrono::seconds(flags.max_skew_seconds)},
       *source_ip, flags.max_body_bytes};
   server::PipelineHandler handler(deps);
@@ -164,6 +184,21 @@ int RunServer(const ServerFlags& flags) {
   options.request_timeout = std::chrono::seconds(flags.request_timeout_seconds);
   auto server = http::Server::Start(options, handler);
   if (!server.ok()) return Fail("listening on " + flags.listen, server.status());
+
+  // Another process may change the store: `sigil admin` commands, other nodes. Notice within a
+  // second (a cheap check when nothing changed).
+  std::jthread refresher([&identity](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      for (int i = 0; i < 10 && !stop.stop_requested(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      auto refreshed = identity.RefreshIfStoreChanged();
+      if (!refreshed.ok()) {
+        std::fprintf(stderr, "sigil: could not reload identities changed elsewhere: %s\n",
+                     refreshed.status().message().c_str());
+      }
+    }
+  });
 
   const std::string url = (*server)->url();
   std::printf("Sigil listening on %s\n", url.c_str());
@@ -181,6 +216,8 @@ int RunServer(const ServerFlags& flags) {
   sigwait(&signals, &signal_number);
   std::fprintf(stderr, "sigil: received signal %d, finishing in-flight requests\n", signal_number);
   (*server)->Shutdown();
+  refresher.request_stop();
+  refresher.join();
   if (Status s = usage.Flush(); !s.ok()) {
     std::fprintf(stderr, "sigil: could not save key usage: %s\n", s.message().c_str());
   }

@@ -18,7 +18,9 @@ struct ServerFlags {
   int idle_timeout_seconds = 60;
   int request_timeout_seconds = 300;
   std::string master_key_file;
+  std::string session_keys_file;
   std::string trusted_proxies;
+  std::string clock_offset_file;
   bool access_log = true;
 };
 

@@ -1,0 +1,35 @@
+// `sigil admin`: operator commands that work on a data folder directly, also while a server runs
+// on it (SQLite WAL lets a second process write; servers notice identity changes within about a
+// second). `account create|list` and `session-keys rotate`. Called once from main.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstddef>
+#include <string>
+
+namespace sigil::cli {
+
+struct AdminFlags {
+  std::string data_dir;           // default: the server's (--data-dir / SIGIL_DATA_DIR)
+  std::string master_key_file;    // as the server's --master-key-file / SIGIL_MASTER_KEY
+  std::string session_keys_file;  // as the server's --session-keys-file
+  std::string account_name;       // account create NAME
+  size_t keep = 3;                // session-keys rotate --keep N
+};
+
+// The `admin` command and its leaves, as registered on the application.
+struct AdminCommands {
+  CLI::App* admin = nullptr;
+  CLI::App* account_create = nullptr;
+  CLI::App* account_list = nullptr;
+  CLI::App* session_keys_rotate = nullptr;
+};
+
+// Registers `admin` and its subcommands on `app`, storing their options in `flags`.
+AdminCommands AddAdminCommands(CLI::App* app, AdminFlags* flags);
+
+// Runs the admin subcommand that was parsed; returns the process exit code (0, or 1 after
+// printing "sigil: WHAT: message" on stderr).
+int RunAdmin(const AdminCommands& commands, const AdminFlags& flags);
+
+}  // namespace sigil::cli
