@@ -162,8 +162,8 @@ class IdentityService {
                        const std::string& serial_number, const std::string& code, TimePoint now);
 
   // Reloads and republishes when another process changed the store (an admin command, another
-  // node: MetadataStore::ChangedElsewhere, which PostgreSQL does not implement yet); a cheap
-  // check otherwise. Takes the writer lock. Returns whether it republished.
+  // node: MetadataStore::ChangedElsewhere); a cheap check otherwise. Takes the writer lock. Returns
+  // whether it republished.
   StatusOr<bool> RefreshIfStoreChanged();
 
   // Identifier shapes as AWS makes them, from the cryptographic random source.

@@ -51,6 +51,12 @@ class MetadataStore {
   // missed, except where a backend says otherwise.
   virtual StatusOr<bool> ChangedElsewhere() = 0;
 
+  // Readiness (GET /ready): OK when the database answers a trivial query and its schema is at
+  // LatestSchemaVersion(), i.e. migrations are applied. Otherwise a one-line reason:
+  // kUnavailable when the database cannot be reached, kFailedPrecondition for a schema version
+  // mismatch. Cheap (one small read); changes nothing.
+  virtual Status Ping() = 0;
+
   // kAlreadyExists when the account id is taken.
   virtual Status CreateAccount(const Account& account) = 0;
 

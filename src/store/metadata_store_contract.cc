@@ -227,6 +227,12 @@ TEST_P(MetadataStoreContract, EmptyStoreLoadsNothing) {
   EXPECT_THAT(data.mfa_devices, IsEmpty());
 }
 
+TEST_P(MetadataStoreContract, PingIsOkOnceMigrationsAreApplied) {
+  EXPECT_THAT(store_->Ping(), IsOk());
+  ASSERT_NO_FATAL_FAILURE(CreateAccounts());
+  EXPECT_THAT(store_->Ping(), IsOk());
+}
+
 TEST_P(MetadataStoreContract, CreateAccountLoadsSortedById) {
   ASSERT_THAT(store_->CreateAccount(MakeAccount(kAcct2)), IsOk());
   ASSERT_THAT(store_->CreateAccount(MakeAccount(kAcct1)), IsOk());

@@ -1,5 +1,7 @@
 #include "store/migrations.h"
 
+#include <string>
+
 namespace sigil {
 
 // Conventions: timestamps are BIGINT Unix milliseconds named *_ms; ids are TEXT; binary values
@@ -202,5 +204,17 @@ const std::vector<Migration>& Migrations() {
 }
 
 int LatestSchemaVersion() { return Migrations().back().version; }
+
+Status CheckSchemaVersion(int64_t recorded) {
+  const int latest = LatestSchemaVersion();
+  if (recorded == latest) return OkStatus();
+  const std::string versions = "database schema version " + std::to_string(recorded);
+  if (recorded < latest) {
+    return FailedPreconditionError(versions + ", this sigil needs " + std::to_string(latest) +
+                                   ": migrations not applied");
+  }
+  return FailedPreconditionError(versions + " is newer than this sigil (" + std::to_string(latest) +
+                                 ")");
+}
 
 }  // namespace sigil

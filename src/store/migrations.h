@@ -4,8 +4,11 @@
 // recorded in `schema_migrations`. Immutable data; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
+
+#include "common/status.h"
 
 namespace sigil {
 
@@ -28,5 +31,9 @@ const std::vector<Migration>& Migrations();
 
 // The newest version this binary knows (the last step's version).
 int LatestSchemaVersion();
+
+// Readiness: OK when `recorded` (the version in schema_migrations) is LatestSchemaVersion();
+// otherwise kFailedPrecondition saying whether migrations are missing or the database is newer.
+Status CheckSchemaVersion(int64_t recorded);
 
 }  // namespace sigil

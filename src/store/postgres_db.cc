@@ -1,6 +1,7 @@
 #include "store/postgres_db.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <charconv>
 #include <utility>
@@ -12,9 +13,23 @@ namespace {
 // them on stderr.
 void IgnoreNotice(void* /*arg*/, const char* /*message*/) {}
 
+// libpq's message on one line: its trailing newline dropped, and the line breaks (with the tab
+// that indents a hint) inside it turned into "; ", so that a log line stays one line.
 std::string TrimmedMessage(const char* message) {
-  std::string text = message != nullptr ? message : "";
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  std::string text;
+  bool line_break = false;
+  for (const char* c = message != nullptr ? message : ""; *c != '\0'; ++c) {
+    if (*c == '\n') {
+      line_break = true;
+    } else if (line_break && (*c == '\t' || *c == ' ')) {
+      continue;
+    } else {
+      if (line_break && !text.empty()) text += "; ";
+      line_break = false;
+      text += *c;
+    }
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
   return text.empty() ? "unknown error" : text;
 }
 
@@ -67,6 +82,26 @@ StatusOr<int64_t> ParseInt64(std::string_view text) {
 }
 
 }  // namespace
+
+StatusOr<std::string> DescribeConninfo(const std::string& conninfo) {
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
+  if (options == nullptr) {
+    PQfreemem(parse_error);  // may quote the string, which may hold a password
+    return InvalidArgumentError("postgres: malformed connection string");
+  }
+  std::string out;
+  for (std::string_view key : {"host", "hostaddr", "port", "dbname", "user"}) {
+    for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+      if (key == o->keyword && o->val != nullptr && *o->val != '\0') {
+        if (!out.empty()) out += ' ';
+        out += std::string(key) + "=" + o->val;
+      }
+    }
+  }
+  PQconninfoFree(options);
+  return out;
+}
 
 // ---- Result
 
@@ -226,6 +261,36 @@ bool Db::InTransaction() const {
 }
 
 int Db::BackendPid() const { return conn_ != nullptr ? PQbackendPID(conn_) : 0; }
+
+std::string Db::Describe() const {
+  if (conn_ == nullptr) return "(no connection)";
+  auto field = [](const char* value) { return value != nullptr ? std::string(value) : ""; };
+  return "host=" + field(PQhost(conn_)) + " port=" + field(PQport(conn_)) +
+         " dbname=" + field(PQdb(conn_)) + " user=" + field(PQuser(conn_));
+}
+
+StatusOr<std::vector<Notification>> Db::TakeNotifications() {
+  if (conn_ == nullptr) return UnavailableError("postgres: no connection");
+  // libpq's socket is non-blocking: PQconsumeInput reads only what has already arrived. It
+  // stops after one read, though, and a server that ended the session sent a last message and
+  // then closed: read on while the socket stays readable (bounded), so the closing is seen now
+  // rather than at the next call.
+  for (int reads = 0; reads < 16; ++reads) {
+    if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) == CONNECTION_BAD) {
+      return UnavailableError("postgres: " + TrimmedMessage(PQerrorMessage(conn_)) +
+                              "; the connection to the server was lost");
+    }
+    pollfd socket{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+    if (socket.fd < 0 || poll(&socket, 1, /*timeout_ms=*/0) <= 0) break;
+  }
+  std::vector<Notification> out;
+  while (PGnotify* n = PQnotifies(conn_)) {
+    out.push_back(Notification{.channel = n->relname != nullptr ? n->relname : "",
+                               .payload = n->extra != nullptr ? n->extra : ""});
+    PQfreemem(n);
+  }
+  return out;
+}
 
 // ---- Transaction
 

@@ -36,6 +36,17 @@ inline Param ToParam(const std::string& value) { return Param{value, kTextOid}; 
 inline Param ToParam(const char* value) { return Param{std::string(value), kTextOid}; }
 inline Param ToParam(const std::optional<std::string>& value) { return Param{value, kTextOid}; }
 
+// One asynchronous notification (NOTIFY / pg_notify) received on a connection that LISTENs.
+struct Notification {
+  std::string channel;
+  std::string payload;
+};
+
+// `conninfo` (key=value pairs or a postgresql:// URI) as "key=value ..." for messages and the
+// start-up banner: only host, hostaddr, port, dbname and user, never the password or any other
+// option. kInvalidArgument (without quoting the string) when it cannot be parsed.
+StatusOr<std::string> DescribeConninfo(const std::string& conninfo);
+
 // The rows (or the command tag) of one statement. Columns are read as text, the format the
 // server sends; integers are parsed here.
 class Result {
@@ -112,6 +123,15 @@ class Db {
 
   // The server's process id for this connection (for tests and diagnostics).
   int BackendPid() const;
+
+  // Where this connection went, as "host=... port=... dbname=... user=..." (what libpq resolved
+  // from the connection string, PG* environment variables and its defaults); never the password.
+  std::string Describe() const;
+
+  // Reads whatever the server has sent without waiting, and returns the notifications received
+  // since the previous call (for channels this session LISTENs to), oldest first. Call it only
+  // outside a statement. kUnavailable when the connection is gone (then ConnectionLost()).
+  StatusOr<std::vector<Notification>> TakeNotifications();
 
  private:
   explicit Db(pg_conn* conn) : conn_(conn) {}

@@ -236,8 +236,11 @@ TEST_F(PostgresDbTest, LostConnectionIsUnavailableUntilReset) {
 }
 
 TEST(PostgresConnectTest, UnreachableServerIsUnavailable) {
-  EXPECT_THAT(Db::Connect("host=/nonexistent-sigil-dir port=5432 user=postgres connect_timeout=2"),
-              StatusIs(StatusCode::kUnavailable, "cannot connect"));
+  auto db = Db::Connect("host=/nonexistent-sigil-dir port=5432 user=postgres connect_timeout=2");
+  EXPECT_THAT(db, StatusIs(StatusCode::kUnavailable, "cannot connect"));
+  // libpq's two-line message (the second a hint) becomes one line, for the log.
+  EXPECT_THAT(db.status().message(), Not(HasSubstr("\n")));
+  EXPECT_THAT(db.status().message(), HasSubstr("No such file or directory; Is the server running"));
 }
 
 // The connection string may hold a password: a malformed one is refused without quoting it.
@@ -248,6 +251,71 @@ TEST(PostgresConnectTest, MalformedConnectionStringIsInvalidArgumentAndNotQuoted
   auto unknown = Db::Connect("password=hunter2 no_such_option=1");
   EXPECT_THAT(unknown, StatusIs(StatusCode::kInvalidArgument, "malformed"));
   EXPECT_THAT(unknown.status().message(), Not(HasSubstr("hunter2")));
+}
+
+TEST_F(PostgresDbTest, NotificationsArriveWithoutAStatement) {
+  auto listener = Db::Connect(conninfo_);
+  ASSERT_THAT(listener, IsOk());
+  ASSERT_THAT(listener->Exec("LISTEN sigil_test_channel"), IsOk());
+  auto none = listener->TakeNotifications();
+  ASSERT_THAT(none, IsOk());
+  EXPECT_TRUE(none->empty());
+
+  // Queued inside a transaction, delivered only when it commits; a rolled back one never is.
+  {
+    auto txn = Transaction::Begin(*db_, Transaction::Mode::kSerializable);
+    ASSERT_THAT(txn, IsOk());
+    ASSERT_THAT(db_->Query("SELECT pg_notify('sigil_test_channel', $1)", "rolled back"), IsOk());
+  }
+  ASSERT_THAT(db_->Query("SELECT pg_notify('sigil_test_channel', $1)", "first"), IsOk());
+  ASSERT_THAT(db_->Query("SELECT pg_notify('sigil_test_channel', $1)", "second"), IsOk());
+  ASSERT_THAT(db_->Query("SELECT pg_notify('other_channel', $1)", "not listened to"), IsOk());
+
+  std::vector<std::string> payloads;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (payloads.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    auto batch = listener->TakeNotifications();
+    ASSERT_THAT(batch, IsOk());
+    for (const Notification& n : *batch) {
+      EXPECT_EQ(n.channel, "sigil_test_channel");
+      payloads.push_back(n.payload);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(payloads, (std::vector<std::string>{"first", "second"}));
+}
+
+TEST_F(PostgresDbTest, TakeNotificationsReportsALostConnection) {
+  auto listener = Db::Connect(conninfo_);
+  ASSERT_THAT(listener, IsOk());
+  ASSERT_THAT(listener->Exec("LISTEN sigil_test_channel"), IsOk());
+  ASSERT_EQ(QueryText(*db_, "SELECT pg_terminate_backend(" +
+                                std::to_string(listener->BackendPid()) + ", 10000)"),
+            "t");
+  EXPECT_THAT(listener->TakeNotifications(), StatusIs(StatusCode::kUnavailable, "lost"));
+  EXPECT_TRUE(listener->ConnectionLost());
+}
+
+TEST_F(PostgresDbTest, DescribeNamesTheServer) {
+  const std::string described = db_->Describe();
+  EXPECT_THAT(described, HasSubstr("port=5432"));
+  EXPECT_THAT(described, HasSubstr("dbname=postgres"));
+  EXPECT_THAT(described, HasSubstr("user=postgres"));
+}
+
+TEST(PostgresConnectTest, DescribeConninfoLeavesThePasswordOut) {
+  auto uri = DescribeConninfo("postgresql://sigil:hunter2@db.example:6543/iam?sslmode=require");
+  ASSERT_THAT(uri, IsOk());
+  EXPECT_EQ(*uri, "host=db.example port=6543 dbname=iam user=sigil");
+  auto pairs = DescribeConninfo("password=hunter2 dbname=iam host=/run/pg");
+  ASSERT_THAT(pairs, IsOk());
+  EXPECT_EQ(*pairs, "host=/run/pg dbname=iam");
+  auto empty = DescribeConninfo("");  // everything from PG* variables and libpq's defaults
+  ASSERT_THAT(empty, IsOk());
+  EXPECT_EQ(*empty, "");
+  auto malformed = DescribeConninfo("host=/tmp password=hunter2 user");
+  EXPECT_THAT(malformed, StatusIsExactly(StatusCode::kInvalidArgument,
+                                         "postgres: malformed connection string"));
 }
 
 }  // namespace

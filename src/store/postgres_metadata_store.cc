@@ -35,8 +35,16 @@ using Mode = postgres::Transaction::Mode;
 // row readers can read by index. Every ORDER BY on text says COLLATE "C": byte order, as SQLite
 // sorts, whatever collation the database was created with.
 
-// Any fixed key: advisory locks are per database, and only migrations take this one.
+// Any fixed keys: advisory locks are per database, and only migrations (for one transaction)
+// and RunExclusively (for one session) take these.
 constexpr std::string_view kLockMigrations = "SELECT pg_advisory_xact_lock(7587289135020934515)";
+constexpr std::string_view kLockExclusive = "SELECT pg_advisory_lock(7587289135020934516)";
+
+// Change notification: every identity write queues one NOTIFY (delivered when it commits) with
+// the writer's node id, which each store LISTENs to on a connection of its own.
+constexpr std::string_view kListen = "LISTEN sigil_identity";
+constexpr std::string_view kNotifyIdentityChanged = "SELECT pg_notify('sigil_identity', $1)";
+constexpr std::string_view kPing = "SELECT 1";
 constexpr std::string_view kSelectEncoding = "SHOW server_encoding";
 constexpr std::string_view kSelectSchemaVersion =
     "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
@@ -625,12 +633,55 @@ Status RequireUtf8(Db& db) {
 }  // namespace
 
 StatusOr<std::unique_ptr<PostgresMetadataStore>> PostgresMetadataStore::Open(
-    const std::string& conninfo) {
+    const std::string& conninfo, Options options) {
   // The connection string may hold a password: contexts never quote it.
   SIGIL_ASSIGN_OR_RETURN(Db db, Db::Connect(conninfo));
   SIGIL_RETURN_IF_ERROR(WithContext(RequireUtf8(db), "open postgres store"));
   SIGIL_RETURN_IF_ERROR(WithContext(Migrate(db, SystemClock()), "open postgres store"));
-  return std::unique_ptr<PostgresMetadataStore>(new PostgresMetadataStore(std::move(db)));
+  // LISTEN before the caller's first LoadIdentity, so no commit falls between the two.
+  SIGIL_ASSIGN_OR_RETURN(Db listen_db, Db::Connect(conninfo));
+  SIGIL_RETURN_IF_ERROR(WithContext(listen_db.Exec(kListen).status(), "open postgres store"));
+  OsRandomSource random;
+  const std::string node_id = HexEncode(random.Bytes(16));
+  if (node_id.size() != 32)
+    return InternalError("open postgres store: no randomness for a node id");
+  return std::unique_ptr<PostgresMetadataStore>(
+      new PostgresMetadataStore(conninfo, options, node_id, std::move(db), std::move(listen_db)));
+}
+
+PostgresMetadataStore::PostgresMetadataStore(std::string conninfo, Options options,
+                                             std::string node_id, Db db, Db listen_db)
+    : conninfo_(std::move(conninfo)),
+      options_(options),
+      node_id_(std::move(node_id)),
+      db_(std::move(db)),
+      listen_db_(std::move(listen_db)),
+      last_changed_(std::chrono::steady_clock::now()) {}
+
+Status PostgresMetadataStore::RunExclusively(const std::function<Status()>& fn) {
+  SIGIL_ASSIGN_OR_RETURN(Db lock_db, Db::Connect(conninfo_));
+  SIGIL_RETURN_IF_ERROR(
+      WithContext(lock_db.Exec(kLockExclusive).status(), "take the start-up lock"));
+  return fn();  // lock_db closes on return, which releases the lock
+}
+
+std::string PostgresMetadataStore::Describe() {
+  std::lock_guard lock(mu_);
+  return db_.Describe();
+}
+
+Status PostgresMetadataStore::Write(const Body& body) {
+  return Transact(Mode::kSerializable, [&](Db& db) -> Status {
+    SIGIL_RETURN_IF_ERROR(body(db));
+    return Execute(db, kNotifyIdentityChanged, node_id_);
+  });
+}
+
+Status PostgresMetadataStore::Listen() {
+  SIGIL_RETURN_IF_ERROR(listen_db_.Reset());
+  SIGIL_RETURN_IF_ERROR(listen_db_.Exec(kListen).status());
+  listening_ = true;
+  return OkStatus();
 }
 
 Status PostgresMetadataStore::Attempt(Mode mode, const Body& body, bool* retry) {
@@ -690,9 +741,43 @@ StatusOr<IdentityData> PostgresMetadataStore::LoadIdentity() {
 }
 
 StatusOr<bool> PostgresMetadataStore::ChangedElsewhere() {
-  // Not detected yet: other nodes' writes reach this node's snapshot only when it reloads for a
-  // write of its own. LISTEN/NOTIFY comes with the operations issue (issue 8).
-  return false;
+  std::lock_guard lock(listen_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  bool changed = false;
+  if (listening_ && now - last_changed_ >= options_.full_check_interval) {
+    changed = true;
+    // A round trip also proves the connection alive: one broken without the peer noticing
+    // (a network failure) would otherwise look quiet forever.
+    if (!listen_db_.Exec(kPing).ok()) listening_ = false;
+  }
+  if (listening_) {
+    auto notifications = listen_db_.TakeNotifications();
+    if (notifications.ok()) {
+      for (const postgres::Notification& n : *notifications) {
+        if (n.payload != node_id_) changed = true;
+      }
+    } else {
+      listening_ = false;
+    }
+  }
+  if (!listening_) {
+    // Whatever was sent while the connection was down is lost: report a change, so the caller
+    // reloads everything.
+    SIGIL_RETURN_IF_ERROR(WithContext(Listen(), "listen for changes made by other nodes"));
+    changed = true;
+  }
+  if (changed) last_changed_ = now;
+  return changed;
+}
+
+Status PostgresMetadataStore::Ping() {
+  int64_t version = 0;
+  SIGIL_RETURN_IF_ERROR(Transact(Mode::kReadCommitted, [&](Db& db) -> Status {
+    SIGIL_ASSIGN_OR_RETURN(Result result, db.Exec(kSelectSchemaVersion));
+    SIGIL_ASSIGN_OR_RETURN(version, result.Int64(0, 0));
+    return OkStatus();
+  }));
+  return CheckSchemaVersion(version);
 }
 
 Status PostgresMetadataStore::CreateAccount(const Account& account) {
@@ -1163,7 +1248,9 @@ Status PostgresMetadataStore::SetMfaDeviceTags(const std::string& account_id,
 
 Status PostgresMetadataStore::RecordAccessKeyUsage(const std::vector<AccessKeyUsage>& usage) {
   if (usage.empty()) return OkStatus();
-  return Write([&](Db& db) -> Status {
+  // Not Write: usage is not part of what a snapshot enforces, and a flush every second from
+  // every node must not make every other node reload.
+  return Transact(Mode::kSerializable, [&](Db& db) -> Status {
     for (const AccessKeyUsage& u : usage) {
       SIGIL_RETURN_IF_ERROR(Execute(db, kUpsertAccessKeyUsage, u.access_key_id,
                                     ToMillis(u.last_used), u.region, u.service));

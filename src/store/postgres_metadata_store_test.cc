@@ -1,5 +1,7 @@
 #include "store/postgres_metadata_store.h"
 
+#include <atomic>
+#include <chrono>
 #include <latch>
 #include <thread>
 
@@ -277,7 +279,8 @@ TEST_F(PostgresMetadataStoreTest, ReconnectsAfterTheServerDroppedTheConnection) 
   ASSERT_THAT(store->CreateAccount(TestAccount()), IsOk());
 
   auto terminated = admin.Query(
-      "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = $1",
+      "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = $1"
+      " AND query <> 'LISTEN sigil_identity'",  // not the notification connection
       name);
   ASSERT_THAT(terminated, IsOk());
   ASSERT_EQ(terminated->Rows(), 1);
@@ -531,6 +534,200 @@ TEST_F(PostgresMetadataStoreTest, DeleteUserRacingAnEnableNeverLeavesADeviceOfNo
     }
   }
   EXPECT_EQ(deletes_won + enables_won, 20);
+}
+
+// ---- Change notification across nodes (LISTEN/NOTIFY)
+
+// ChangedElsewhere, failing the test (and answering false) on error.
+bool ChangedElsewhere(MetadataStore& store) {
+  auto changed = store.ChangedElsewhere();
+  EXPECT_THAT(changed, IsOk());
+  return changed.ok() && *changed;
+}
+
+// Polls ChangedElsewhere until it answers true or `timeout` passes (a notification reaches the
+// other session a moment after COMMIT returns). Returns whether it answered true.
+bool ChangedWithin(MetadataStore& store, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (ChangedElsewhere(store)) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+TEST_F(PostgresMetadataStoreTest, ChangedElsewhereSeesOtherNodesWritesNotItsOwn) {
+  auto node_a = OpenOrDie();
+  auto node_b = OpenOrDie();
+  ASSERT_NE(node_a, nullptr);
+  ASSERT_NE(node_b, nullptr);
+  EXPECT_NE(node_a->node_id(), node_b->node_id());
+  EXPECT_EQ(node_a->node_id().size(), 32u);
+  EXPECT_FALSE(ChangedElsewhere(*node_a));
+  EXPECT_FALSE(ChangedElsewhere(*node_b));
+
+  // Delivery is asynchronous: give each notification time to reach every listener before
+  // asserting that one was ignored.
+  const auto settle = [] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); };
+  ASSERT_THAT(node_a->CreateAccount(TestAccount()), IsOk());
+  EXPECT_TRUE(ChangedWithin(*node_b, std::chrono::seconds(5)));
+  settle();
+  EXPECT_FALSE(ChangedElsewhere(*node_b));  // reported once
+  EXPECT_FALSE(ChangedElsewhere(*node_a));  // its own write
+
+  // b's own write is not a change for b, and is one for a.
+  ASSERT_THAT(node_b->CreateUser(NumberedUser(1)), IsOk());
+  EXPECT_TRUE(ChangedWithin(*node_a, std::chrono::seconds(5)));
+  settle();
+  EXPECT_FALSE(ChangedElsewhere(*node_b));
+  EXPECT_FALSE(ChangedElsewhere(*node_a));
+
+  // Several writes between two looks: at least one change, then nothing more once all arrived.
+  ASSERT_THAT(node_a->SetUserTags(kAccount, NumberedUser(1).user_id, {{"k", "v"}}), IsOk());
+  ASSERT_THAT(node_a->DeleteUser(kAccount, NumberedUser(1).user_id), IsOk());
+  EXPECT_TRUE(ChangedWithin(*node_b, std::chrono::seconds(5)));
+  settle();
+  ChangedElsewhere(*node_b);  // the second write's notification, if it came after the first look
+  EXPECT_FALSE(ChangedElsewhere(*node_b));
+
+  // A write that fails (here: refused by the store's checks) commits nothing and tells nobody.
+  ASSERT_THAT(node_a->CreateUser(NumberedUser(2)), IsOk());
+  ASSERT_TRUE(ChangedWithin(*node_b, std::chrono::seconds(5)));
+  EXPECT_THAT(node_b->CreateUser(NumberedUser(2)), StatusIs(StatusCode::kAlreadyExists, ""));
+  settle();
+  EXPECT_FALSE(ChangedElsewhere(*node_a));
+}
+
+// Key-usage flushes and accepted MFA steps change nothing a snapshot enforces: they must not
+// make every other node reload (each node flushes usage every second). Notifications from one
+// session arrive in commit order, so an observer that sees the write sent after them has seen
+// everything they sent.
+TEST_F(PostgresMetadataStoreTest, UsageAndMfaStepsSendNoNotification) {
+  auto node = OpenOrDie();
+  ASSERT_NE(node, nullptr);
+  ASSERT_THAT(node->CreateAccount(TestAccount()), IsOk());
+  const User user = NumberedUser(1);
+  ASSERT_THAT(node->CreateUser(user), IsOk());
+  ASSERT_THAT(node->CreateAccessKey(AccessKey{.access_key_id = "AKIAUSER000000000001",
+                                              .account_id = kAccount,
+                                              .user_id = user.user_id,
+                                              .created = kT0,
+                                              .sealed_secret = "sealed"}),
+              IsOk());
+  const MfaDevice phone = UnassignedPhone();
+  ASSERT_THAT(node->CreateMfaDevice(phone), IsOk());
+  ASSERT_THAT(node->AssignMfaDevice(kAccount, phone.serial_number, user.user_id, kT0, 0), IsOk());
+
+  postgres::Db observer = Connect();
+  ASSERT_THAT(observer.Exec("LISTEN sigil_identity"), IsOk());
+  ASSERT_THAT(node->RecordAccessKeyUsage({AccessKeyUsage{.access_key_id = "AKIAUSER000000000001",
+                                                         .last_used = kT0,
+                                                         .region = "us-east-1",
+                                                         .service = "sts"}}),
+              IsOk());
+  ASSERT_THAT(node->AdvanceMfaStep(phone.serial_number, user.user_id, kT0, 5), IsOk());
+  ASSERT_THAT(node->SetUserTags(kAccount, user.user_id, {{"sentinel", "1"}}), IsOk());
+
+  std::vector<postgres::Notification> received;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (received.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto batch = observer.TakeNotifications();
+    ASSERT_THAT(batch, IsOk());
+    received.insert(received.end(), batch->begin(), batch->end());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(received.size(), 1u) << "expected only the sentinel write's notification";
+  EXPECT_EQ(received[0].channel, kIdentityChannel);
+  EXPECT_EQ(received[0].payload, node->node_id());
+}
+
+// The safety net: whatever it heard, ChangedElsewhere answers true once per interval.
+TEST_F(PostgresMetadataStoreTest, FullCheckIntervalReportsAChangePeriodically) {
+  auto store = PostgresMetadataStore::Open(
+      conninfo_,
+      PostgresMetadataStore::Options{.full_check_interval = std::chrono::milliseconds(300)});
+  ASSERT_THAT(store, IsOk());
+  EXPECT_FALSE(ChangedElsewhere(**store));
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  EXPECT_TRUE(ChangedElsewhere(**store));
+  EXPECT_FALSE(ChangedElsewhere(**store));  // the interval starts again
+  // The default is a minute.
+  EXPECT_EQ(PostgresMetadataStore::Options{}.full_check_interval, std::chrono::seconds(60));
+}
+
+// A notification connection that broke (server restart, terminated backend) is re-established,
+// and the call that notices reports a change: notifications sent meanwhile are lost, so the
+// caller must reload everything. Afterwards notifications flow again.
+TEST_F(PostgresMetadataStoreTest, LostNotificationConnectionReconnectsAndReportsAChange) {
+  auto node_a = OpenOrDie();
+  auto node_b = OpenOrDie();
+  ASSERT_NE(node_a, nullptr);
+  ASSERT_NE(node_b, nullptr);
+  EXPECT_FALSE(ChangedElsewhere(*node_a));
+
+  postgres::Db admin = Connect();
+  // Every session of this schema's stores that last ran LISTEN: node a's and node b's listeners.
+  auto terminated = admin.Exec(
+      "SELECT count(*) FROM (SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+      " WHERE query = 'LISTEN sigil_identity' AND pid <> pg_backend_pid()) t");
+  ASSERT_THAT(terminated, IsOk());
+  ASSERT_EQ(terminated->Text(0, 0), "2");
+  // A change lost while the connection was down: committed before anyone noticed the loss.
+  ASSERT_THAT(node_b->CreateAccount(TestAccount()), IsOk());
+
+  EXPECT_TRUE(ChangedElsewhere(*node_a));
+  EXPECT_FALSE(ChangedElsewhere(*node_a));
+  ASSERT_THAT(node_b->CreateUser(NumberedUser(1)), IsOk());
+  EXPECT_TRUE(ChangedWithin(*node_a, std::chrono::seconds(5)));
+}
+
+// RunExclusively serializes start-up steps across nodes: a second node's step starts only after
+// the first one's has returned (and the first one's write is then visible to it).
+TEST_F(PostgresMetadataStoreTest, RunExclusivelyLetsOneNodeAtATime) {
+  auto node_a = OpenOrDie();
+  auto node_b = OpenOrDie();
+  ASSERT_NE(node_a, nullptr);
+  ASSERT_NE(node_b, nullptr);
+  std::latch a_inside(1);
+  std::atomic<bool> a_done{false};
+  bool b_saw_a_done = false;
+  bool b_saw_account = false;
+  std::thread a([&] {
+    EXPECT_THAT(node_a->RunExclusively([&]() -> Status {
+      a_inside.count_down();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      SIGIL_RETURN_IF_ERROR(node_a->CreateAccount(TestAccount()));
+      a_done = true;
+      return OkStatus();
+    }),
+                IsOk());
+  });
+  a_inside.wait();
+  EXPECT_THAT(node_b->RunExclusively([&]() -> Status {
+    b_saw_a_done = a_done;
+    SIGIL_ASSIGN_OR_RETURN(IdentityData data, node_b->LoadIdentity());
+    b_saw_account = data.accounts.size() == 1;
+    return OkStatus();
+  }),
+              IsOk());
+  a.join();
+  EXPECT_TRUE(b_saw_a_done);
+  EXPECT_TRUE(b_saw_account);
+  // The step's own status comes back, and the lock is released after a failure too.
+  EXPECT_THAT(node_a->RunExclusively([] { return NotFoundError("step failed"); }),
+              StatusIsExactly(StatusCode::kNotFound, "step failed"));
+  EXPECT_THAT(node_b->RunExclusively([] { return OkStatus(); }), IsOk());
+}
+
+// The password of a connection string never shows in what the store says about itself.
+TEST_F(PostgresMetadataStoreTest, DescribeNamesTheServerButNeverThePassword) {
+  // The test cluster trusts local connections, so any password is accepted and ignored.
+  auto store = PostgresMetadataStore::Open(conninfo_ + " password=hunter2secret");
+  ASSERT_THAT(store, IsOk());
+  const std::string described = (*store)->Describe();
+  EXPECT_THAT(described, HasSubstr("dbname=postgres"));
+  EXPECT_THAT(described, HasSubstr("user=postgres"));
+  EXPECT_THAT(described, Not(HasSubstr("hunter2secret")));
 }
 
 }  // namespace

@@ -637,6 +637,14 @@ StatusOr<bool> SqliteMetadataStore::ChangedElsewhere() {
   return changed;
 }
 
+Status SqliteMetadataStore::Ping() {
+  std::lock_guard lock(mu_);
+  SIGIL_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kSelectSchemaVersion));
+  SIGIL_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return InternalError("sqlite: the schema version query returned no row");
+  return CheckSchemaVersion(s.ColumnInt64(0));
+}
+
 StatusOr<int64_t> SqliteMetadataStore::DataVersion() {
   SIGIL_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kSelectDataVersion));
   SIGIL_ASSIGN_OR_RETURN(bool row, s.Step());

@@ -86,6 +86,8 @@ class SqliteMetadataStore final : public MetadataStore {
   // PRAGMA data_version on the store's one connection: it changes exactly when another
   // connection (another process, or another SqliteMetadataStore on the same file) committed.
   StatusOr<bool> ChangedElsewhere() override;
+  // Reads the recorded schema version on the store's connection.
+  Status Ping() override;
 
  private:
   explicit SqliteMetadataStore(sqlite::Db db) : db_(std::move(db)) {}

@@ -409,6 +409,30 @@ TEST(SqliteMetadataStoreTest, NewerSchemaVersionIsRefused) {
   EXPECT_EQ(AppliedMigrations(path).back().first, future);
 }
 
+TEST(SqliteMetadataStoreTest, PingReportsASchemaVersionMismatch) {
+  ScratchDir dir;
+  const std::string path = dir.File(kDbName);
+  std::unique_ptr<SqliteMetadataStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->Ping(), IsOk());
+  const std::string latest = std::to_string(LatestSchemaVersion());
+  const std::string previous = std::to_string(LatestSchemaVersion() - 1);
+  const std::string future = std::to_string(LatestSchemaVersion() + 1);
+  auto db = sqlite::Db::Open(path);
+  ASSERT_THAT(db, IsOk());
+  ASSERT_THAT(db->Exec("DELETE FROM schema_migrations WHERE version = " + latest), IsOk());
+  EXPECT_THAT(store->Ping(),
+              StatusIs(StatusCode::kFailedPrecondition, "database schema version " + previous +
+                                                            ", this sigil needs " + latest +
+                                                            ": migrations not applied"));
+  ASSERT_THAT(
+      db->Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (" + future + ", 1)"),
+      IsOk());
+  EXPECT_THAT(store->Ping(), StatusIs(StatusCode::kFailedPrecondition,
+                                      "database schema version " + future +
+                                          " is newer than this sigil (" + latest + ")"));
+}
+
 TEST(SqliteMetadataStoreTest, FileThatIsNotADatabaseIsInternal) {
   ScratchDir dir;
   const std::string path = dir.File(kDbName);
