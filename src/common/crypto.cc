@@ -165,6 +165,10 @@ StatusOr<SecretBox> SecretBox::Create(std::string_view key) {
   return SecretBox(std::string(key));
 }
 
+std::string SecretBox::DeriveKey(std::string_view purpose) const {
+  return std::string(AsStringView(HmacSha256(key_, purpose)));
+}
+
 StatusOr<std::string> SecretBox::Seal(RandomSource& random, std::string_view plaintext,
                                       std::string_view aad) const {
   std::string nonce = random.Bytes(kNonceSize);

@@ -85,6 +85,11 @@ class SecretBox {
   // kInvalidArgument when the sealed value is malformed, truncated, tampered or under another key.
   StatusOr<std::string> Open(std::string_view sealed, std::string_view aad) const;
 
+  // A 32-byte key for another use, HMAC-SHA256(key, purpose): independent of the sealing key
+  // and of every other purpose's key, so one master key can sign (e.g. audit digests) without
+  // that key ever sealing anything.
+  std::string DeriveKey(std::string_view purpose) const;
+
  private:
   explicit SecretBox(std::string key) : key_(std::move(key)) {}
   std::string key_;

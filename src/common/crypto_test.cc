@@ -56,6 +56,17 @@ TEST(Crypto, RandomStringUsesOnlyTheAlphabet) {
             RandomString(random, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
 }
 
+TEST(SecretBox, DeriveKeyIsHmacOfThePurposeUnderTheKey) {
+  const std::string key(32, 'k');
+  auto box = SecretBox::Create(key);
+  ASSERT_TRUE(box.ok());
+  const std::string derived = box->DeriveKey("sigil/audit-digest");
+  EXPECT_EQ(derived.size(), 32u);
+  EXPECT_EQ(derived, std::string(AsStringView(HmacSha256(key, "sigil/audit-digest"))));
+  EXPECT_NE(derived, box->DeriveKey("sigil/other"));
+  EXPECT_NE(derived, box->DeriveKey("sigil/audit-digest "));
+}
+
 TEST(SecretBox, SealOpenAndEveryTamperFails) {
   CountingRandom random;
   auto box = SecretBox::Create(std::string(32, 'k'));

@@ -25,6 +25,10 @@ struct Request {
   std::string body;
   std::string remote_address;  // peer IP, no port
   bool secure_transport = false;
+  // Over TLS: the negotiated version ("TLSv1.3") and cipher suite (OpenSSL's name), for the
+  // audit trail's tlsDetails; empty otherwise.
+  std::string tls_version;
+  std::string tls_cipher;
 
   // First header with this name (case-insensitive), if any.
   std::optional<std::string_view> FindHeader(std::string_view name) const;

@@ -1,8 +1,15 @@
-// The HTTP/1.1 server on Boost.Beast + Asio C++20 coroutines. One io_context run by the worker
-// threads; one coroutine per connection on its own strand, which reads the head, asks the handler
-// to admit it, reads the body within the admitted limit, calls the handler and writes the
-// response. This is the only translation unit that includes Beast.
+// The HTTP/1.1 server on Boost.Beast + Asio C++20 coroutines, with TLS through Asio's OpenSSL
+// streams. One io_context run by the worker threads; one coroutine per connection on its own
+// strand, which (after the TLS handshake) reads the head, asks the handler to admit it, reads the
+// body within the admitted limit, calls the handler and writes the response. The connection is a
+// template over its stream, so plain and TLS connections share every line of HTTP handling. This
+// is the only translation unit that includes Beast.
 #include "http/server.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <array>
@@ -15,6 +22,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -27,19 +36,26 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cassert>
 #include <charconv>
 #include <condition_variable>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/crypto.h"
+#include "common/file_util.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 
@@ -49,6 +65,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 using ErrorCode = boost::system::error_code;
 
@@ -204,55 +221,212 @@ class RequestParser final : public bhttp::basic_parser<true> {
   bool head_method_ = false;
 };
 
-class Connection;
+class ConnectionBase;
+
+// The TLS 1.2 cipher suites offered: forward-secret key exchange with AEAD ciphers only. TLS 1.3
+// keeps OpenSSL's defaults, which are all AEAD.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kTlsGroups = "X25519:P-256:P-384";
+
+// OpenSSL's reason for the last error on this thread's queue (and clears the queue).
+std::string TakeOpenSslError() {
+  unsigned long last = 0;
+  while (unsigned long e = ERR_get_error()) last = e;
+  if (last == 0) return "unknown OpenSSL error";
+  const char* reason = ERR_reason_error_string(last);
+  return reason != nullptr ? reason : "OpenSSL error " + std::to_string(last);
+}
+
+struct BioDeleter {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct X509Deleter {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+
+// Never prompts on a terminal for an encrypted key's passphrase (OpenSSL's default would).
+int NoPassphrase(char*, int, int, void*) { return 0; }
+
+// Offers HTTP/1.1 when the client uses ALPN; a client that offers only other protocols gets no
+// ALPN answer rather than a failed handshake.
+int SelectAlpn(SSL*, const unsigned char** out, unsigned char* out_len, const unsigned char* in,
+               unsigned int in_len, void*) {
+  static constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, out_len, kHttp11, sizeof(kHttp11), in, in_len) !=
+      OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// Builds a server context from the PEM files, with Sigil's protocol and cipher policy.
+StatusOr<std::shared_ptr<ssl::context>> MakeTlsContext(const TlsFiles& files) {
+  const std::string& cert_path = files.certificate_chain_file;
+  const std::string& key_path = files.private_key_file;
+  if (cert_path.empty() || key_path.empty()) {
+    return InvalidArgumentError("TLS needs both a certificate chain file and a private key file");
+  }
+  const auto unreadable = [](std::string_view what, const Status& s) {
+    return Status(s.code(), "cannot read the TLS " + std::string(what) + ": " + s.message());
+  };
+  StatusOr<mode_t> key_mode = FileMode(key_path);
+  if (!key_mode.ok()) return unreadable("private key file", key_mode.status());
+  if ((*key_mode & 077) != 0) {
+    return FailedPreconditionError("the TLS private key file " + key_path +
+                                   " may be read by other users; run: chmod 600 " + key_path);
+  }
+  StatusOr<std::string> chain_pem = ReadFile(cert_path);
+  if (!chain_pem.ok()) return unreadable("certificate file", chain_pem.status());
+  StatusOr<std::string> key_pem = ReadFile(key_path);
+  if (!key_pem.ok()) return unreadable("private key file", key_pem.status());
+  struct Wiper {
+    std::string& s;
+    ~Wiper() { SecureWipe(s); }
+  } wipe_key{*key_pem};
+  ERR_clear_error();
+
+  std::shared_ptr<ssl::context> context;
+  try {
+    context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  } catch (const std::exception& e) {
+    return InternalError(std::string("cannot create a TLS context: ") + e.what());
+  }
+  SSL_CTX* ctx = context->native_handle();
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  // Idle keep-alive connections give their TLS buffers back.
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1 ||
+      SSL_CTX_set1_groups_list(ctx, kTlsGroups) != 1) {
+    return InternalError("cannot configure the TLS protocol policy: " + TakeOpenSslError());
+  }
+  SSL_CTX_set_alpn_select_cb(ctx, SelectAlpn, nullptr);
+
+  std::unique_ptr<BIO, BioDeleter> chain_bio(
+      BIO_new_mem_buf(chain_pem->data(), static_cast<int>(chain_pem->size())));
+  if (!chain_bio) return InternalError("out of memory reading " + cert_path);
+  std::unique_ptr<X509, X509Deleter> leaf(
+      PEM_read_bio_X509_AUX(chain_bio.get(), nullptr, NoPassphrase, nullptr));
+  if (!leaf) {
+    ERR_clear_error();
+    return InvalidArgumentError("the TLS certificate file " + cert_path +
+                                " holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\")");
+  }
+  if (X509_cmp_current_time(X509_get0_notAfter(leaf.get())) <= 0) {
+    return FailedPreconditionError("the TLS certificate in " + cert_path + " has expired");
+  }
+  if (SSL_CTX_use_certificate(ctx, leaf.get()) != 1) {
+    return InvalidArgumentError("the TLS certificate in " + cert_path +
+                                " cannot be used: " + TakeOpenSslError());
+  }
+  for (;;) {
+    X509* next = PEM_read_bio_X509(chain_bio.get(), nullptr, NoPassphrase, nullptr);
+    if (next == nullptr) break;
+    if (SSL_CTX_add0_chain_cert(ctx, next) != 1) {  // takes ownership only on success
+      X509_free(next);
+      return InvalidArgumentError("a chain certificate in " + cert_path +
+                                  " cannot be used: " + TakeOpenSslError());
+    }
+  }
+  ERR_clear_error();  // the end of the PEM data is reported as an error
+
+  std::unique_ptr<BIO, BioDeleter> key_bio(
+      BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())));
+  if (!key_bio) return InternalError("out of memory reading " + key_path);
+  std::unique_ptr<EVP_PKEY, PkeyDeleter> key(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, NoPassphrase, nullptr));
+  if (!key) {
+    ERR_clear_error();
+    return InvalidArgumentError("the TLS private key file " + key_path +
+                                " holds no unencrypted PEM private key");
+  }
+  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+    ERR_clear_error();
+    return FailedPreconditionError("the TLS private key in " + key_path +
+                                   " does not match the certificate in " + cert_path);
+  }
+  return context;
+}
 
 }  // namespace
 
-// Owns the io_context, the acceptor, the worker threads and the registry of open connections
-// (for the connection limit and for shutdown).
+// Owns the io_context, the listeners, the worker threads, the TLS context and the registry of
+// open connections (for the connection limit and for shutdown).
 class ServerImpl {
  public:
   ServerImpl(const ServerOptions& options, Handler& handler);
   ~ServerImpl();
 
+  // Builds (again) the TLS context from options.tls's files; see Server::ReloadTls.
+  Status ReloadTls();
   Status Listen();
   void StartThreads();
   void Shutdown();
   void Wait();
 
-  uint16_t port() const { return port_; }
-  const std::string& url() const { return url_; }
+  uint16_t port() const { return listeners_[0].port; }
+  const std::string& url() const { return listeners_[0].url; }
+  uint16_t plain_http_port() const { return listeners_.size() > 1 ? listeners_[1].port : 0; }
+  std::string plain_http_url() const { return listeners_.size() > 1 ? listeners_[1].url : ""; }
+  size_t open_connections() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return connections_.size();
+  }
+  uint64_t tls_handshake_failures() const {
+    return handshake_failures_.load(std::memory_order_relaxed);
+  }
 
   // For connections.
   const ServerOptions& options() const { return options_; }
   Handler& handler() { return handler_; }
   bool shutting_down() const { return shutting_down_.load(std::memory_order_acquire); }
   // False when the connection must be closed instead: over the limit or shutting down.
-  bool Register(Connection* connection);
-  void Unregister(Connection* connection);
+  bool Register(ConnectionBase* connection);
+  void Unregister(ConnectionBase* connection);
+  void CountHandshakeFailure() { handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
-  asio::awaitable<void> AcceptLoop();
+  struct Listener {
+    std::unique_ptr<tcp::acceptor> acceptor;
+    bool tls = false;
+    uint16_t port = 0;
+    std::string url;
+  };
+
+  Status Bind(const std::string& address, uint16_t port, Listener& listener);
+  asio::awaitable<void> AcceptLoop(Listener& listener);
   void BeginShutdown();
-  // Drains connections (bounded), stops the threads, closes the acceptor. Idempotent.
+  // Drains connections (bounded), stops the threads, closes the acceptors. Idempotent.
   void Finish();
 
   const ServerOptions options_;
   Handler& handler_;
-  // Pointers so that ~ServerImpl can destroy them in order: the acceptor before the io_context,
+  // Pointers so that ~ServerImpl can destroy them in order: the acceptors before the io_context,
   // and the io_context (with any coroutine frames it still holds, which unregister themselves)
   // while mu_ and connections_ are still alive.
   std::unique_ptr<asio::io_context> ioc_;
-  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::vector<Listener> listeners_;  // [0] the main one; [1] the plain HTTP one, if any
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
-  uint16_t port_ = 0;
-  std::string url_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;                   // connections_ emptied, or shutdown began
-  std::unordered_set<Connection*> connections_;  // guarded by mu_
-  std::atomic<bool> shutting_down_{false};       // written under mu_
+  // Each new TLS connection takes the current context; a reload swaps in a new one and the
+  // connections already open keep theirs.
+  std::atomic<std::shared_ptr<ssl::context>> tls_context_;
+  std::mutex reload_mu_;  // one reload at a time
+  std::atomic<uint64_t> handshake_failures_{0};
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;                       // connections_ emptied, or shutdown began
+  std::unordered_set<ConnectionBase*> connections_;  // guarded by mu_
+  std::atomic<bool> shutting_down_{false};           // written under mu_
 
   std::mutex finish_mu_;
   bool finished_ = false;  // guarded by finish_mu_
@@ -260,31 +434,55 @@ class ServerImpl {
 
 namespace {
 
-// One client connection. All of its members are touched only on its strand: by Run(), and by
-// OnShutdown()/ForceClose(), which are posted to that strand.
-class Connection : public std::enable_shared_from_this<Connection> {
+// What the registry and shutdown need from a connection, whatever its stream.
+class ConnectionBase : public std::enable_shared_from_this<ConnectionBase> {
  public:
-  Connection(ServerImpl& server, tcp::socket socket, std::string remote_address)
-      : server_(server), executor_(socket.get_executor()), stream_(std::move(socket)) {
-    request_.remote_address = std::move(remote_address);
-    request_.secure_transport = false;
-  }
+  explicit ConnectionBase(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+  virtual ~ConnectionBase() = default;
 
   // The connection's strand; safe to read from any thread.
   const asio::any_io_executor& executor() const { return executor_; }
 
   // Serves requests until the connection closes.
-  asio::awaitable<void> Run();
-
+  virtual asio::awaitable<void> Run() = 0;
   // Shutdown began: an idle connection closes now; a busy one closes after its response.
-  void OnShutdown() {
+  virtual void OnShutdown() = 0;
+  // The shutdown grace period is over.
+  virtual void ForceClose() = 0;
+
+ private:
+  const asio::any_io_executor executor_;
+};
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One client connection over a PlainStream or a TlsStream. All of its members are touched only on
+// its strand: by Run(), and by OnShutdown()/ForceClose(), which are posted to that strand.
+template <class Stream>
+class Connection final : public ConnectionBase {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  // `tls_context` is used (and kept alive) by TLS connections only.
+  Connection(ServerImpl& server, tcp::socket socket, std::string remote_address,
+             std::shared_ptr<ssl::context> tls_context)
+      : ConnectionBase(socket.get_executor()),
+        server_(server),
+        tls_context_(std::move(tls_context)),
+        stream_(MakeStream(std::move(socket), tls_context_.get())) {
+    request_.remote_address = std::move(remote_address);
+    request_.secure_transport = kTls;
+  }
+
+  asio::awaitable<void> Run() override;
+  void OnShutdown() override {
     if (idle_) {
       ErrorCode ignored;
-      stream_.socket().cancel(ignored);
+      tcp().socket().cancel(ignored);
     }
   }
-  // The shutdown grace period is over.
-  void ForceClose() { stream_.close(); }
+  void ForceClose() override { tcp().close(); }
 
  private:
   enum class Next {
@@ -294,18 +492,31 @@ class Connection : public std::enable_shared_from_this<Connection> {
     kDrop,         // the connection is unusable (EOF, timeout, write error); close
   };
 
+  static Stream MakeStream(tcp::socket socket, ssl::context* tls_context) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls_context);
+    } else {
+      (void)tls_context;
+      return Stream(std::move(socket));
+    }
+  }
+  // The TCP layer, which carries the timeouts.
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
   asio::awaitable<Next> ServeOne();
   // Answers a read error: 431/413/400 for what the client got wrong, nothing for EOF/timeouts.
   asio::awaitable<Next> OnReadError(const ErrorCode& ec);
   asio::awaitable<Next> SendError(int status, std::string_view code, std::string_view message);
   // Writes `response`, framed by the server: Content-Length, Date, Connection.
   asio::awaitable<bool> Write(Response& response, bool keep_alive);
+  // TLS: sends close_notify, so the client can tell the end of the data from a cut connection.
+  asio::awaitable<void> SendCloseNotify();
   asio::awaitable<void> LingeringClose();
   bool ExpectsContinue() const;
 
   ServerImpl& server_;
-  const asio::any_io_executor executor_;
-  beast::tcp_stream stream_;
+  const std::shared_ptr<ssl::context> tls_context_;  // before stream_, which uses it
+  Stream stream_;
   beast::flat_buffer buffer_;  // reused across requests; may hold the start of the next request
   Request request_;            // reused across requests so that its strings keep their capacity
   std::optional<RequestParser> parser_;  // one per request, filling request_
@@ -313,15 +524,32 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool idle_ = false;
 };
 
-asio::awaitable<void> Connection::Run() {
+template <class Stream>
+asio::awaitable<void> Connection<Stream>::Run() {
   const ServerOptions& options = server_.options();
+  if constexpr (kTls) {
+    // A connection waiting for its handshake counts as idle: shutdown closes it.
+    idle_ = true;
+    tcp().expires_after(options.tls_handshake_timeout);
+    auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, kNoThrow);
+    idle_ = false;
+    if (ec) {
+      // Plain HTTP on the HTTPS port, an old protocol, a client refusing the certificate:
+      // closed without an answer (the client has no TLS session to read one in).
+      if (!server_.shutting_down()) server_.CountHandshakeFailure();
+      tcp().close();
+      co_return;
+    }
+    request_.tls_version = SSL_get_version(stream_.native_handle());
+    request_.tls_cipher = SSL_get_cipher_name(stream_.native_handle());
+  }
   Next next = Next::kDrop;
   for (;;) {
     if (server_.shutting_down()) break;
     if (buffer_.size() == 0) {
       // Idle: waiting for the first byte of the next request (shutdown may cancel this read).
       idle_ = true;
-      stream_.expires_after(options.idle_timeout);
+      tcp().expires_after(options.idle_timeout);
       auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kIdleReadBytes), kNoThrow);
       idle_ = false;
       if (ec) break;
@@ -333,13 +561,15 @@ asio::awaitable<void> Connection::Run() {
   if (next == Next::kCloseLinger) {
     co_await LingeringClose();
   } else if (next == Next::kClose) {
+    co_await SendCloseNotify();
     ErrorCode ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
-  stream_.close();
+  tcp().close();
 }
 
-asio::awaitable<Connection::Next> Connection::ServeOne() {
+template <class Stream>
+asio::awaitable<typename Connection<Stream>::Next> Connection<Stream>::ServeOne() {
   const ServerOptions& options = server_.options();
   if (request_.body.capacity() > kMaxReusedBodyCapacity) {
     std::string().swap(request_.body);
@@ -351,7 +581,7 @@ asio::awaitable<Connection::Next> Connection::ServeOne() {
   // Content-Length is checked against the admitted limit after Admit, not while parsing the head.
   parser_->body_limit(boost::none);
   // One deadline for the whole request: head, 100-continue and body.
-  stream_.expires_at(std::chrono::steady_clock::now() + options.request_timeout);
+  tcp().expires_at(std::chrono::steady_clock::now() + options.request_timeout);
   {
     auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, *parser_, kNoThrow);
     if (ec) co_return co_await OnReadError(ec);
@@ -404,7 +634,9 @@ asio::awaitable<Connection::Next> Connection::ServeOne() {
   co_return keep_alive ? Next::kKeepAlive : Next::kClose;
 }
 
-asio::awaitable<Connection::Next> Connection::OnReadError(const ErrorCode& ec) {
+template <class Stream>
+asio::awaitable<typename Connection<Stream>::Next> Connection<Stream>::OnReadError(
+    const ErrorCode& ec) {
   if (ec == bhttp::error::header_limit) {
     co_return co_await SendError(431, "RequestHeaderSectionTooLarge",
                                  "The request header section exceeds the maximum allowed size.");
@@ -420,14 +652,16 @@ asio::awaitable<Connection::Next> Connection::OnReadError(const ErrorCode& ec) {
   co_return Next::kDrop;
 }
 
-asio::awaitable<Connection::Next> Connection::SendError(int status, std::string_view code,
-                                                        std::string_view message) {
+template <class Stream>
+asio::awaitable<typename Connection<Stream>::Next> Connection<Stream>::SendError(
+    int status, std::string_view code, std::string_view message) {
   Response response = ServerErrorResponse(status, code, message);
   if (!co_await Write(response, /*keep_alive=*/false)) co_return Next::kDrop;
   co_return Next::kCloseLinger;
 }
 
-asio::awaitable<bool> Connection::Write(Response& response, bool keep_alive) {
+template <class Stream>
+asio::awaitable<bool> Connection<Stream>::Write(Response& response, bool keep_alive) {
   int status = response.status;
   // A handler cannot send an interim (1xx) response: it would leave the client waiting.
   if (status < 200 || status > 999) status = 500;
@@ -487,36 +721,55 @@ asio::awaitable<bool> Connection::Write(Response& response, bool keep_alive) {
       asio::const_buffer(out_.data(), out_.size()),
       send_body ? asio::const_buffer(response.body.data(), response.body.size())
                 : asio::const_buffer()};
-  stream_.expires_after(server_.options().request_timeout);
+  tcp().expires_after(server_.options().request_timeout);
   auto [ec, n] = co_await asio::async_write(stream_, buffers, kNoThrow);
   co_return !ec;
 }
 
-asio::awaitable<void> Connection::LingeringClose() {
+template <class Stream>
+asio::awaitable<void> Connection<Stream>::SendCloseNotify() {
+  if constexpr (kTls) {
+    // Marking the client's close_notify as already received makes OpenSSL's shutdown complete
+    // once ours is written, instead of waiting for the client's.
+    SSL_set_shutdown(stream_.native_handle(), SSL_RECEIVED_SHUTDOWN);
+    tcp().expires_after(kLingerTime);
+    auto [ec] = co_await stream_.async_shutdown(kNoThrow);
+    (void)ec;  // the connection closes either way
+  }
+  co_return;
+}
+
+template <class Stream>
+asio::awaitable<void> Connection<Stream>::LingeringClose() {
+  co_await SendCloseNotify();
+  beast::tcp_stream& raw = tcp();
   ErrorCode ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(kLingerTime);
+  raw.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  // Drains raw TCP bytes: with TLS they need no decrypting to be discarded.
+  raw.expires_after(kLingerTime);
   size_t drained = 0;
   while (drained < kLingerMaxBytes) {
     buffer_.clear();
-    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kIdleReadBytes), kNoThrow);
+    auto [ec, n] = co_await raw.async_read_some(buffer_.prepare(kIdleReadBytes), kNoThrow);
     if (ec) break;
     drained += n;
   }
   buffer_.clear();
 }
 
-bool Connection::ExpectsContinue() const {
+template <class Stream>
+bool Connection<Stream>::ExpectsContinue() const {
   std::optional<std::string_view> expect = request_.FindHeader("Expect");
   return expect && EqualsIgnoreCase(TrimWhitespace(*expect), "100-continue");
 }
 
 // Keeps the connection alive while it runs and unregisters it at the end, also when the frame is
 // destroyed unfinished (the io_context going away).
-asio::awaitable<void> RunConnection(ServerImpl& server, std::shared_ptr<Connection> connection) {
+asio::awaitable<void> RunConnection(ServerImpl& server,
+                                    std::shared_ptr<ConnectionBase> connection) {
   struct Unregisterer {
     ServerImpl& server;
-    Connection* connection;
+    ConnectionBase* connection;
     ~Unregisterer() { server.Unregister(connection); }
   } unregisterer{server, connection.get()};
   try {
@@ -531,55 +784,79 @@ asio::awaitable<void> RunConnection(ServerImpl& server, std::shared_ptr<Connecti
 ServerImpl::ServerImpl(const ServerOptions& options, Handler& handler)
     : options_(options),
       handler_(handler),
-      ioc_(std::make_unique<asio::io_context>(options.worker_threads)),
-      acceptor_(std::make_unique<tcp::acceptor>(asio::make_strand(*ioc_))) {}
+      ioc_(std::make_unique<asio::io_context>(options.worker_threads)) {}
 
 ServerImpl::~ServerImpl() {
   assert(tls_worker_of != this && "a Server must not be destroyed by its own handler");
   Finish();
-  acceptor_.reset();
+  listeners_.clear();
   ioc_.reset();
 }
 
+Status ServerImpl::ReloadTls() {
+  if (!options_.tls) return FailedPreconditionError("this server does not serve TLS");
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  SIGIL_ASSIGN_OR_RETURN(std::shared_ptr<ssl::context> context, MakeTlsContext(*options_.tls));
+  tls_context_.store(std::move(context));
+  return OkStatus();
+}
+
 Status ServerImpl::Listen() {
-  const std::string host =
-      options_.listen_address == "localhost" ? "127.0.0.1" : options_.listen_address;
+  listeners_.reserve(2);
+  listeners_.emplace_back().tls = options_.tls.has_value();
+  SIGIL_RETURN_IF_ERROR(Bind(options_.listen_address, options_.port, listeners_[0]));
+  if (options_.plain_http) {
+    listeners_.emplace_back().tls = false;
+    SIGIL_RETURN_IF_ERROR(
+        Bind(options_.plain_http->address, options_.plain_http->port, listeners_[1]));
+  }
+  return OkStatus();
+}
+
+Status ServerImpl::Bind(const std::string& address_text, uint16_t port, Listener& listener) {
+  // Created first: Finish() closes every listener's acceptor, also after a failed Bind.
+  listener.acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc_));
+  const std::string host = address_text == "localhost" ? "127.0.0.1" : address_text;
   ErrorCode ec;
   const asio::ip::address address = asio::ip::make_address(host, ec);
   if (ec) {
     return InvalidArgumentError("listen address \"" + host + "\" is not an IP address");
   }
-  const tcp::endpoint endpoint(address, options_.port);
+  tcp::acceptor& acceptor = *listener.acceptor;
+  const tcp::endpoint endpoint(address, port);
   const std::string where =
-      (address.is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(options_.port);
-  if (acceptor_->open(endpoint.protocol(), ec); ec) {
+      (address.is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  if (acceptor.open(endpoint.protocol(), ec); ec) {
     return UnavailableError("cannot open a socket for " + where + ": " + ec.message());
   }
   // Lets a restarted server rebind while old connections sit in TIME_WAIT; a port with a live
   // listener still fails with EADDRINUSE.
-  if (acceptor_->set_option(asio::socket_base::reuse_address(true), ec); ec) {
+  if (acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec) {
     return UnavailableError("cannot set SO_REUSEADDR on " + where + ": " + ec.message());
   }
-  if (acceptor_->bind(endpoint, ec); ec) {
+  if (acceptor.bind(endpoint, ec); ec) {
     return UnavailableError("cannot bind " + where + ": " + ec.message());
   }
-  if (acceptor_->listen(asio::socket_base::max_listen_connections, ec); ec) {
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
     return UnavailableError("cannot listen on " + where + ": " + ec.message());
   }
-  const tcp::endpoint local = acceptor_->local_endpoint(ec);
+  const tcp::endpoint local = acceptor.local_endpoint(ec);
   if (ec) return UnavailableError("cannot read the bound port: " + ec.message());
-  port_ = local.port();
+  listener.port = local.port();
 
   std::string url_host = host;
   if (address.is_unspecified()) url_host = address.is_v6() ? "::1" : "127.0.0.1";
   if (address.is_v6()) url_host = "[" + url_host + "]";
-  url_ = "http://" + url_host + ":" + std::to_string(port_);
+  listener.url =
+      (listener.tls ? "https://" : "http://") + url_host + ":" + std::to_string(listener.port);
   return OkStatus();
 }
 
 void ServerImpl::StartThreads() {
   work_.emplace(ioc_->get_executor());
-  asio::co_spawn(acceptor_->get_executor(), AcceptLoop(), asio::detached);
+  for (Listener& listener : listeners_) {
+    asio::co_spawn(listener.acceptor->get_executor(), AcceptLoop(listener), asio::detached);
+  }
   threads_.reserve(static_cast<size_t>(options_.worker_threads));
   for (int i = 0; i < options_.worker_threads; ++i) {
     threads_.emplace_back([this] {
@@ -596,12 +873,13 @@ void ServerImpl::StartThreads() {
   }
 }
 
-asio::awaitable<void> ServerImpl::AcceptLoop() {
+asio::awaitable<void> ServerImpl::AcceptLoop(Listener& listener) {
+  tcp::acceptor& acceptor = *listener.acceptor;
   for (;;) {
-    auto [ec, socket] = co_await acceptor_->async_accept(asio::make_strand(*ioc_), kNoThrow);
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(*ioc_), kNoThrow);
     if (shutting_down()) co_return;
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       asio::steady_timer delay(co_await asio::this_coro::executor, kAcceptRetryDelay);
       co_await delay.async_wait(kNoThrow);
       continue;
@@ -609,8 +887,15 @@ asio::awaitable<void> ServerImpl::AcceptLoop() {
     ErrorCode ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     const tcp::endpoint remote = socket.remote_endpoint(ec);
-    auto connection = std::make_shared<Connection>(
-        *this, std::move(socket), ec ? std::string() : AddressString(remote.address()));
+    std::string remote_address = ec ? std::string() : AddressString(remote.address());
+    std::shared_ptr<ConnectionBase> connection;
+    if (listener.tls) {
+      connection = std::make_shared<Connection<TlsStream>>(
+          *this, std::move(socket), std::move(remote_address), tls_context_.load());
+    } else {
+      connection = std::make_shared<Connection<PlainStream>>(*this, std::move(socket),
+                                                             std::move(remote_address), nullptr);
+    }
     // Over the limit or shutting down: dropping the connection closes it.
     if (!Register(connection.get())) continue;
     const asio::any_io_executor executor = connection->executor();
@@ -618,14 +903,14 @@ asio::awaitable<void> ServerImpl::AcceptLoop() {
   }
 }
 
-bool ServerImpl::Register(Connection* connection) {
+bool ServerImpl::Register(ConnectionBase* connection) {
   std::lock_guard<std::mutex> lock(mu_);
   if (shutting_down() || connections_.size() >= options_.max_connections) return false;
   connections_.insert(connection);
   return true;
 }
 
-void ServerImpl::Unregister(Connection* connection) {
+void ServerImpl::Unregister(ConnectionBase* connection) {
   std::lock_guard<std::mutex> lock(mu_);
   if (connections_.erase(connection) > 0 && connections_.empty()) cv_.notify_all();
 }
@@ -635,16 +920,19 @@ void ServerImpl::BeginShutdown() {
     std::lock_guard<std::mutex> lock(mu_);
     if (shutting_down()) return;
     shutting_down_.store(true, std::memory_order_release);
-    for (Connection* connection : connections_) {
+    for (ConnectionBase* connection : connections_) {
       asio::post(connection->executor(),
                  [self = connection->shared_from_this()] { self->OnShutdown(); });
     }
   }
   cv_.notify_all();
-  asio::post(acceptor_->get_executor(), [this] {
-    ErrorCode ignored;
-    acceptor_->close(ignored);
-  });
+  for (Listener& listener : listeners_) {
+    tcp::acceptor* acceptor = listener.acceptor.get();
+    asio::post(acceptor->get_executor(), [acceptor] {
+      ErrorCode ignored;
+      acceptor->close(ignored);
+    });
+  }
 }
 
 void ServerImpl::Finish() {
@@ -654,7 +942,7 @@ void ServerImpl::Finish() {
     std::unique_lock<std::mutex> lock(mu_);
     const auto drained = [this] { return connections_.empty(); };
     if (!threads_.empty() && !cv_.wait_for(lock, options_.shutdown_grace, drained)) {
-      for (Connection* connection : connections_) {
+      for (ConnectionBase* connection : connections_) {
         asio::post(connection->executor(),
                    [self = connection->shared_from_this()] { self->ForceClose(); });
       }
@@ -667,8 +955,10 @@ void ServerImpl::Finish() {
   ioc_->stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
-  ErrorCode ignored;
-  acceptor_->close(ignored);  // no thread runs the io_context any more
+  for (Listener& listener : listeners_) {
+    ErrorCode ignored;
+    listener.acceptor->close(ignored);  // no thread runs the io_context any more
+  }
   finished_ = true;
 }
 
@@ -694,13 +984,21 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Ha
       options.max_header_bytes > std::numeric_limits<uint32_t>::max()) {
     return InvalidArgumentError("max_header_bytes must be between 1 and 2^32-1");
   }
-  if (options.idle_timeout.count() <= 0 || options.request_timeout.count() <= 0) {
-    return InvalidArgumentError("idle_timeout and request_timeout must be positive");
+  if (options.idle_timeout.count() <= 0 || options.request_timeout.count() <= 0 ||
+      options.tls_handshake_timeout.count() <= 0) {
+    return InvalidArgumentError(
+        "idle_timeout, request_timeout and tls_handshake_timeout must be positive");
   }
   if (options.max_connections == 0) {
     return InvalidArgumentError("max_connections must be at least 1");
   }
+  if (options.plain_http && !options.tls) {
+    return InvalidArgumentError(
+        "a second plain HTTP listener needs TLS on the main one (which otherwise serves plain "
+        "HTTP already)");
+  }
   auto impl = std::make_unique<ServerImpl>(options, handler);
+  if (options.tls) SIGIL_RETURN_IF_ERROR(impl->ReloadTls());
   SIGIL_RETURN_IF_ERROR(impl->Listen());
   impl->StartThreads();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
@@ -713,6 +1011,16 @@ Server::~Server() { impl_->Shutdown(); }
 uint16_t Server::port() const { return impl_->port(); }
 
 std::string Server::url() const { return impl_->url(); }
+
+uint16_t Server::plain_http_port() const { return impl_->plain_http_port(); }
+
+std::string Server::plain_http_url() const { return impl_->plain_http_url(); }
+
+Status Server::ReloadTls() { return impl_->ReloadTls(); }
+
+size_t Server::open_connections() const { return impl_->open_connections(); }
+
+uint64_t Server::tls_handshake_failures() const { return impl_->tls_handshake_failures(); }
 
 void Server::Shutdown() { impl_->Shutdown(); }
 

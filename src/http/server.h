@@ -1,12 +1,13 @@
-// The HTTP/1.1 server: owns the listening socket, connections, limits, timeouts and worker
-// threads, and drives an http::Handler (Admit on the head, Handle on the whole request). Beast and
-// Asio stay inside server.cc. Server's methods are thread-safe unless noted.
+// The HTTP/1.1 server: owns the listening sockets, TLS, connections, limits, timeouts and worker
+// threads, and drives an http::Handler (Admit on the head, Handle on the whole request). Beast,
+// Asio and OpenSSL's TLS stay inside server.cc. Server's methods are thread-safe unless noted.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -15,6 +16,19 @@
 namespace sigil::http {
 
 class ServerImpl;  // defined in server.cc
+
+// The PEM files of an HTTPS listener. They are read at Start() and again by ReloadTls().
+struct TlsFiles {
+  // The server certificate followed by any intermediates (the root may follow too).
+  std::string certificate_chain_file;
+  // Its private key, unencrypted; the file must not be readable by group or others.
+  std::string private_key_file;
+};
+
+struct ListenEndpoint {
+  std::string address;  // an IP literal, or "localhost" for 127.0.0.1
+  uint16_t port = 0;    // 0 picks a free port
+};
 
 struct ServerOptions {
   // IP literal to listen on ("127.0.0.1", "0.0.0.0", "::"); "localhost" means 127.0.0.1.
@@ -38,15 +52,23 @@ struct ServerOptions {
   size_t max_connections = 1024;
   // Shutdown() lets in-flight requests finish for at most this long, then closes what remains.
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(10);
+  // Set: the listener above serves HTTPS only (TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305
+  // ciphers, or TLS 1.3; no compression, no renegotiation), and its requests have
+  // secure_transport. Unset: it serves plain HTTP.
+  std::optional<TlsFiles> tls;
+  // How long a new TLS connection may take to complete its handshake.
+  std::chrono::milliseconds tls_handshake_timeout = std::chrono::seconds(10);
+  // A second listener serving plain HTTP beside the HTTPS one; only valid together with `tls`.
+  std::optional<ListenEndpoint> plain_http;
 };
 
 class Server {
  public:
-  // Binds, listens and starts the worker threads: when this returns OK the port accepts
-  // connections. `handler` must outlive the Server. Errors: kInvalidArgument for a listen address
-  // that is not an IP literal or bad options; kUnavailable when the socket cannot be opened,
-  // bound or put in listening state (the message carries the OS error text, e.g. "Address already
-  // in use").
+  // Loads the TLS files (if any), binds, listens and starts the worker threads: when this returns
+  // OK the ports accept connections. `handler` must outlive the Server. Errors: kInvalidArgument
+  // for a listen address that is not an IP literal or bad options; the errors of ReloadTls() for
+  // the TLS files; kUnavailable when a socket cannot be opened, bound or put in listening state
+  // (the message carries the OS error text, e.g. "Address already in use").
   static StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options, Handler& handler);
 
   // Calls Shutdown().
@@ -54,10 +76,29 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // The bound port (the real one when options.port was 0).
+  // The bound port of the main listener (the real one when options.port was 0).
   uint16_t port() const;
-  // "http://HOST:PORT", with 127.0.0.1 (or [::1]) standing in for a wildcard listen address.
+  // "https://HOST:PORT" with TLS, else "http://HOST:PORT", with 127.0.0.1 (or [::1]) standing in
+  // for a wildcard listen address.
   std::string url() const;
+  // The second, plain HTTP listener's port and "http://HOST:PORT"; 0 and "" when there is none.
+  uint16_t plain_http_port() const;
+  std::string plain_http_url() const;
+
+  // Reads the certificate chain and key files again and serves new TLS connections with them;
+  // connections already open keep the certificate they started with. On any error the files in
+  // use stay in use. Errors: kFailedPrecondition when the server has no TLS, or the key file is
+  // readable by group or others, or the key does not match the certificate, or the certificate
+  // has expired; kNotFound/kPermissionDenied/... (from errno) when a file cannot be read;
+  // kInvalidArgument when a file holds no usable PEM certificate or key. The message names the
+  // file and never contains key material.
+  Status ReloadTls();
+
+  // Connections currently open (accepted and registered, TLS handshakes included).
+  size_t open_connections() const;
+  // TLS connections closed because their handshake failed or timed out (e.g. plain HTTP sent to
+  // the HTTPS port, an unsupported protocol version, a client that refused the certificate).
+  uint64_t tls_handshake_failures() const;
 
   // Graceful shutdown: stops accepting, closes idle keep-alive connections, lets in-flight
   // requests finish (each answered with "Connection: close"), closes whatever is left after
