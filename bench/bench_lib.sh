@@ -24,12 +24,14 @@ to_ms() {  # wrk latency ("812.00us", "1.23ms", "1.02s") in milliseconds
     else { sub(/s$/, "", v); printf "%.3f", v * 1000 } }'
 }
 
-# start_sigil NAME DATA_DIR [THREADS]: starts `sigil server` on 127.0.0.1:0 and waits (bounded,
-# 60 s: a large data folder takes seconds to load) for its URL. Sets sigil_pid and sigil_url.
+# start_sigil NAME DATA_DIR [THREADS [ARGS...]]: starts `sigil server` on 127.0.0.1:0, with ARGS
+# passed on, and waits (bounded, 60 s: a large data folder takes seconds to load) for its URL.
+# Sets sigil_pid, sigil_url and sigil_port.
 start_sigil() {
   local name=$1 dir=$2 threads=${3:-2} port=
+  shift $(($# < 3 ? $# : 3))  # any further arguments go to `sigil server`
   "$sigil" server --data-dir "$dir" --listen 127.0.0.1:0 --threads "$threads" --no-access-log \
-    >"$work/$name.stdout" 2>"$work/$name.stderr" &
+    "$@" >"$work/$name.stdout" 2>"$work/$name.stderr" &
   sigil_pid=$!
   pids+=("$sigil_pid")
   for _ in $(seq 600); do
@@ -41,6 +43,7 @@ start_sigil() {
   done
   [[ -n $port ]] || { cat "$work/$name.stdout" "$work/$name.stderr" >&2; exit 1; }
   sigil_url=http://127.0.0.1:$port
+  sigil_port=$port
 }
 
 # stop_pid PID: stops one process this script started and waits for it.

@@ -3,6 +3,8 @@
 
 Read at build time from the botocore installed on the build machine, never copied into the repo:
     gen_service_model.py --data-dir DIR --service iam --symbol kIamModelJson --out iam_model.cc
+With --operations A,B only those operations are kept, with the shapes they reach (inputs, outputs,
+errors), so a large model Sigil serves a few operations of stays small in the binary.
 """
 import argparse
 import glob
@@ -43,12 +45,32 @@ def strip(shape):
     return out
 
 
+def reachable_shapes(shapes, ops):
+    """Names of the shapes the operations' inputs, outputs and errors refer to, transitively."""
+    todo = []
+    for op in ops.values():
+        todo += [op[k]["shape"] for k in ("input", "output") if k in op]
+        todo += [e["shape"] for e in op.get("errors", [])]
+    seen = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        shape = shapes[name]
+        todo += [ref["shape"] for ref in shape.get("members", {}).values()]
+        todo += [shape[k]["shape"] for k in ("member", "key", "value") if k in shape]
+    return seen
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", required=True)
     ap.add_argument("--service", required=True)
     ap.add_argument("--symbol", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--operations", default="",
+                    help="comma-separated operation names to keep (default: all)")
     args = ap.parse_args()
 
     model, path = load(args.data_dir, args.service)
@@ -59,10 +81,19 @@ def main():
             if k in op:
                 kept[k] = op[k]
         ops[name] = kept
+    shapes = model["shapes"]
+    if args.operations:
+        wanted = args.operations.split(",")
+        missing = [name for name in wanted if name not in ops]
+        if missing:
+            sys.exit(f"{args.service} model has no operation {', '.join(missing)}")
+        ops = {name: ops[name] for name in wanted}
+        keep = reachable_shapes(shapes, ops)
+        shapes = {name: shape for name, shape in shapes.items() if name in keep}
     compact = {
         "metadata": model["metadata"],
         "operations": ops,
-        "shapes": {name: strip(shape) for name, shape in model["shapes"].items()},
+        "shapes": {name: strip(shape) for name, shape in shapes.items()},
     }
     text = json.dumps(compact, separators=(",", ":"))
     # Raw string literals are split in pieces well under compiler limits.

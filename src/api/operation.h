@@ -66,7 +66,9 @@ struct OperationBinding {
   Handler handle;
 };
 
-// One query-protocol service (IAM or STS): its model and its implemented operations.
+// One service and its implemented operations, bound to its botocore model: a query-protocol
+// service (IAM, STS) or, despite the name, a JSON-protocol one (CloudTrail); the pipeline picks
+// the codec by the request's shape.
 class QueryService {
  public:
   QueryService(std::string signing_name, const protocol::ServiceModel& model)
@@ -80,9 +82,17 @@ class QueryService {
   const std::string& signing_name() const { return signing_name_; }
   const protocol::ServiceModel& model() const { return model_; }
 
+  // Whether the JSON codec checks the model's value constraints (length, range, enum, pattern,
+  // required) before a handler runs; on by default. A service that checks its inputs itself and
+  // answers with its own exceptions (CloudTrail's InvalidMaxResultsException, ...) turns it off;
+  // types are still checked. (The query services, IAM and STS, always keep it on.)
+  void set_checks_constraints(bool on) { checks_constraints_ = on; }
+  bool checks_constraints() const { return checks_constraints_; }
+
  private:
   std::string signing_name_;
   const protocol::ServiceModel& model_;
+  bool checks_constraints_ = true;
   std::map<std::string, OperationBinding, std::less<>> operations_;
 };
 

@@ -4,18 +4,23 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <tuple>
 #include <vector>
 
+#include "audit/digest.h"
+#include "audit/reader.h"
+#include "audit/validate.h"
+#include "cli/database_option.h"
 #include "cli/server_command.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/file_util.h"
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "common/tls_certs.h"
 #include "iam/aws_managed_policies.h"
 #include "identity/identity_service.h"
 #include "server/bootstrap.h"
-#include "store/sqlite_metadata_store.h"
 
 namespace sigil::cli {
 
@@ -28,6 +33,12 @@ void AddDataDirOption(CLI::App* cmd, AdminFlags* f) {
                   "The data folder of `sigil server` (it must exist already)")
       ->envname("SIGIL_DATA_DIR")
       ->capture_default_str();
+}
+
+// For the commands that open the metadata store: the same option as the server's.
+void AddStoreOptions(CLI::App* cmd, AdminFlags* f) {
+  AddDataDirOption(cmd, f);
+  AddDatabaseOption(cmd, &f->database);
 }
 
 int Fail(const std::string& what, const Status& status) {
@@ -55,7 +66,20 @@ Status ValidateAccountName(const std::string& name) {
 
 // Resolves the data folder's paths, refusing a folder `sigil server` never initialised: an
 // admin command must not create a fresh folder (or master key) because of a mistyped path.
-StatusOr<server::DataPaths> OpenExistingDataDir(const AdminFlags& flags) {
+// With a PostgreSQL database the folder holds no sigil.db; it must exist all the same (the
+// master key and new root credentials files live there).
+StatusOr<server::DataPaths> OpenExistingDataDir(const AdminFlags& flags,
+                                                const DatabaseChoice& database) {
+  if (database.kind == DatabaseKind::kPostgres) {
+    auto dir = FileMode(flags.data_dir);
+    if (!dir.ok() && dir.status().code() == StatusCode::kNotFound) {
+      return FailedPreconditionError(flags.data_dir +
+                                     " does not exist; give the data folder of "
+                                     "a `sigil server` that uses this database");
+    }
+    if (!dir.ok()) return dir.status();
+    return server::PrepareDataDir(flags.data_dir, flags.master_key_file);
+  }
   auto db = FileMode(flags.data_dir + "/sigil.db");
   if (!db.ok() && db.status().code() == StatusCode::kNotFound) {
     return FailedPreconditionError(flags.data_dir +
@@ -153,15 +177,17 @@ int RunAccountCreate(const AdminFlags& flags) {
   if (Status s = ValidateAccountName(flags.account_name); !s.ok()) {
     return Fail("account create", s);
   }
-  auto paths = OpenExistingDataDir(flags);
+  auto database = ParseDatabaseOption(flags.database);
+  if (!database.ok()) return Fail("--database", database.status());
+  auto paths = OpenExistingDataDir(flags, *database);
   if (!paths.ok()) return Fail("data folder", paths.status());
   OsRandomSource random;
   SystemClock clock;
   auto box = LoadMasterKey(*paths, random);
   if (!box.ok()) return Fail("master key", box.status());
-  auto store = SqliteMetadataStore::Open(paths->database);
-  if (!store.ok()) return Fail("database " + paths->database, store.status());
-  IdentityService identity(**store, std::move(box).value(), random, clock,
+  auto store = OpenStore(*database, paths->database);
+  if (!store.ok()) return Fail("database", store.status());
+  IdentityService identity(*store->store, std::move(box).value(), random, clock,
                            [](std::string_view arn) -> std::string_view {
                              const iam::AwsManagedPolicy* p = iam::FindAwsManagedPolicy(arn);
                              return p == nullptr ? std::string_view() : p->document;
@@ -179,11 +205,13 @@ int RunAccountCreate(const AdminFlags& flags) {
 
 // Reads the store only: listing needs no secret, so no master key.
 int RunAccountList(const AdminFlags& flags) {
-  auto paths = OpenExistingDataDir(flags);
+  auto database = ParseDatabaseOption(flags.database);
+  if (!database.ok()) return Fail("--database", database.status());
+  auto paths = OpenExistingDataDir(flags, *database);
   if (!paths.ok()) return Fail("data folder", paths.status());
-  auto store = SqliteMetadataStore::Open(paths->database);
-  if (!store.ok()) return Fail("database " + paths->database, store.status());
-  auto data = (*store)->LoadIdentity();
+  auto store = OpenStore(*database, paths->database);
+  if (!store.ok()) return Fail("database", store.status());
+  auto data = store->store->LoadIdentity();
   if (!data.ok()) return Fail("loading identities", data.status());
   std::vector<Account> accounts = std::move(data->accounts);
   std::sort(accounts.begin(), accounts.end(), [](const Account& a, const Account& b) {
@@ -198,7 +226,10 @@ int RunAccountList(const AdminFlags& flags) {
 }
 
 int RunSessionKeysRotate(const AdminFlags& flags) {
-  auto paths = OpenExistingDataDir(flags);
+  // Only to recognise the data folder: the key ring is a file, not in the database.
+  auto database = ParseDatabaseOption(flags.database);
+  if (!database.ok()) return Fail("--database", database.status());
+  auto paths = OpenExistingDataDir(flags, *database);
   if (!paths.ok()) return Fail("data folder", paths.status());
   const std::string& path =
       flags.session_keys_file.empty() ? paths->session_keys : flags.session_keys_file;
@@ -211,6 +242,98 @@ int RunSessionKeysRotate(const AdminFlags& flags) {
       "servers seal new tokens with it after their next restart; restart every server that "
       "shares this key file\n");
   return 0;
+}
+
+// Writes a new private CA and a server certificate for --hosts into DATA_DIR/tls. The data
+// folder need not exist yet: HTTPS can be set up before the first start.
+int RunTlsInit(const AdminFlags& flags) {
+  const std::string dir = flags.data_dir + "/tls";
+  const std::string ca_path = dir + "/ca.pem";
+  const std::string cert_path = dir + "/server.pem";
+  const std::string key_path = dir + "/server.key";
+  if (!flags.force) {
+    for (const std::string* path : {&ca_path, &cert_path, &key_path}) {
+      if (FileMode(*path).ok()) {
+        return Fail(
+            "tls init",
+            AlreadyExistsError(*path + " already exists; --force replaces the CA and the "
+                                       "certificate (clients must then trust the new ca.pem)"));
+      }
+    }
+  }
+  LocalCaOptions options;
+  options.hosts = SplitHostList(flags.tls_hosts);
+  // A few minutes in the past, for clients whose clocks run a little behind.
+  options.not_before = SystemClock().Now() - std::chrono::minutes(5);
+  auto certs = CreateLocalCertificates(options);
+  if (!certs.ok()) return Fail("tls init", certs.status());
+  // The key first: a server reloading in between sees the old certificate with the new key,
+  // refuses the pair and keeps serving the old one.
+  Status written = MakeDirectories(dir, 0700);
+  if (written.ok()) written = WriteFileAtomically(key_path, certs->server_private_key_pem, 0600);
+  SecureWipe(certs->server_private_key_pem);
+  if (written.ok()) written = WriteFileAtomically(cert_path, certs->server_chain_pem, 0644);
+  if (written.ok()) written = WriteFileAtomically(ca_path, certs->ca_certificate_pem, 0644);
+  if (!written.ok()) return Fail("tls init", written);
+
+  auto absolute = AbsolutePath(dir);
+  const std::string tls_dir = absolute.ok() ? *absolute : dir;
+  const std::string& host = options.hosts.front();
+  const std::string endpoint =
+      "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":9000";
+  std::printf("A new private CA and a server certificate for %s:\n", flags.tls_hosts.c_str());
+  std::printf("  %s/ca.pem      the CA (10 years; its private key was not kept)\n",
+              tls_dir.c_str());
+  std::printf("  %s/server.pem  the server certificate and the CA (825 days)\n", tls_dir.c_str());
+  std::printf("  %s/server.key  its private key (mode 0600)\n", tls_dir.c_str());
+  std::printf("Start the server with them (a running server reloads them on SIGHUP):\n");
+  std::printf("  sigil server --data-dir %s --tls-cert %s/server.pem --tls-key %s/server.key\n",
+              flags.data_dir.c_str(), tls_dir.c_str(), tls_dir.c_str());
+  std::printf("Point the AWS CLI at the CA, by environment or by option:\n");
+  std::printf("  AWS_CA_BUNDLE=%s/ca.pem aws --endpoint-url %s sts get-caller-identity\n",
+              tls_dir.c_str(), endpoint.c_str());
+  std::printf("  aws --ca-bundle %s/ca.pem --endpoint-url %s sts get-caller-identity\n",
+              tls_dir.c_str(), endpoint.c_str());
+  std::printf("and boto3:\n");
+  std::printf("  boto3.client(\"sts\", endpoint_url=\"%s\", verify=\"%s/ca.pem\")\n",
+              endpoint.c_str(), tls_dir.c_str());
+  return 0;
+}
+
+// Checks the audit trail in DATA_DIR/audit against its signed digests: report on stdout, exit 1
+// on any finding. Needs the master key (the digests' signing key derives from it), not the
+// database.
+int RunAuditValidate(const AdminFlags& flags) {
+  const std::string audit_dir = audit::AuditDir(flags.data_dir);
+  if (auto mode = FileMode(audit_dir); !mode.ok()) {
+    return Fail(
+        "audit validate",
+        mode.status().code() == StatusCode::kNotFound
+            ? FailedPreconditionError(audit_dir + " does not exist: this data folder has no audit "
+                                                  "trail (was the server run with --no-audit?)")
+            : mode.status());
+  }
+  audit::ValidateOptions options;
+  for (auto [text, out, name] : {std::tuple{&flags.audit_from, &options.from, "--from"},
+                                 std::tuple{&flags.audit_to, &options.to, "--to"}}) {
+    if (text->empty()) continue;
+    *out = ParseIso8601(*text);
+    if (!*out) {
+      return Fail(name, InvalidArgumentError(
+                            "expected a UTC time like 2024-05-06T07:00:00Z, got '" + *text + "'"));
+    }
+  }
+  auto paths = server::PrepareDataDir(flags.data_dir, flags.master_key_file);
+  if (!paths.ok()) return Fail("data folder", paths.status());
+  OsRandomSource random;
+  auto box = LoadMasterKey(*paths, random);
+  if (!box.ok()) return Fail("master key", box.status());
+  std::string key = audit::DigestSigningKey(*box);
+  auto report = audit::Validate(audit_dir, key, options);
+  SecureWipe(key);
+  if (!report.ok()) return Fail("audit validate", report.status());
+  std::fputs(audit::FormatReport(*report).c_str(), stdout);
+  return report->ok() ? 0 : 1;
 }
 
 }  // namespace
@@ -229,7 +352,7 @@ AdminCommands AddAdminCommands(CLI::App* app, AdminFlags* flags) {
                               "Create an account and its root access key; the key is written to "
                               "DATA_DIR/accounts/ID/root-credentials (mode 0600), never printed.");
   c.account_create->add_option("NAME", flags->account_name, "A label for the account")->required();
-  AddDataDirOption(c.account_create, flags);
+  AddStoreOptions(c.account_create, flags);
   c.account_create
       ->add_option("--master-key-file", flags->master_key_file,
                    "File holding the master key (default DATA_DIR/master.key); or give the key "
@@ -238,7 +361,7 @@ AdminCommands AddAdminCommands(CLI::App* app, AdminFlags* flags) {
 
   c.account_list = account->add_subcommand(
       "list", "One line per account: id, name, creation time (tab-separated, with a header).");
-  AddDataDirOption(c.account_list, flags);
+  AddStoreOptions(c.account_list, flags);
 
   CLI::App* session_keys =
       c.admin->add_subcommand("session-keys", "The key ring that seals STS session tokens.");
@@ -252,12 +375,49 @@ AdminCommands AddAdminCommands(CLI::App* app, AdminFlags* flags) {
                    "working (1 revokes every live session)")
       ->check(CLI::Range(size_t{1}, size_t{100}))
       ->capture_default_str();
-  AddDataDirOption(c.session_keys_rotate, flags);
+  AddStoreOptions(c.session_keys_rotate, flags);
   c.session_keys_rotate
       ->add_option("--session-keys-file", flags->session_keys_file,
                    "The key ring file, as given to the servers (default "
                    "DATA_DIR/session-token.keys)")
       ->envname("SIGIL_SESSION_KEYS_FILE");
+
+  CLI::App* tls = c.admin->add_subcommand("tls", "HTTPS certificates.");
+  tls->require_subcommand(1);
+  c.tls_init = tls->add_subcommand(
+      "init",
+      "Create a private CA and a server certificate signed by it (ECDSA P-256) in DATA_DIR/tls: "
+      "ca.pem for clients, server.pem and server.key (0600) for `sigil server "
+      "--tls-cert/--tls-key`.");
+  c.tls_init
+      ->add_option("--data-dir", flags->data_dir,
+                   "The data folder; DATA_DIR/tls is created (the folder need not exist yet)")
+      ->envname("SIGIL_DATA_DIR")
+      ->capture_default_str();
+  c.tls_init
+      ->add_option("--hosts", flags->tls_hosts,
+                   "Comma-separated DNS names and IP addresses the certificate is valid for")
+      ->capture_default_str();
+  c.tls_init->add_flag("--force", flags->force,
+                       "Replace existing files (a new CA: clients must trust the new ca.pem)");
+
+  CLI::App* audit = c.admin->add_subcommand("audit", "The audit trail in DATA_DIR/audit.");
+  audit->require_subcommand(1);
+  c.audit_validate = audit->add_subcommand(
+      "validate",
+      "Check every digest's signature and chain link and every log file's SHA-256, and report "
+      "missing, altered or unlisted files (exit status 1 if any).");
+  AddDataDirOption(c.audit_validate, flags);
+  c.audit_validate
+      ->add_option("--master-key-file", flags->master_key_file,
+                   "File holding the master key (default DATA_DIR/master.key); or give the key "
+                   "itself, base64, in SIGIL_MASTER_KEY")
+      ->envname("SIGIL_MASTER_KEY_FILE");
+  c.audit_validate->add_option("--from", flags->audit_from,
+                               "Check only digests that end at or after this UTC time "
+                               "(2024-05-06T07:00:00Z); the chain may start there");
+  c.audit_validate->add_option("--to", flags->audit_to,
+                               "Check only digests that end at or before this UTC time");
   return c;
 }
 
@@ -265,6 +425,8 @@ int RunAdmin(const AdminCommands& commands, const AdminFlags& flags) {
   if (commands.account_create->parsed()) return RunAccountCreate(flags);
   if (commands.account_list->parsed()) return RunAccountList(flags);
   if (commands.session_keys_rotate->parsed()) return RunSessionKeysRotate(flags);
+  if (commands.tls_init->parsed()) return RunTlsInit(flags);
+  if (commands.audit_validate->parsed()) return RunAuditValidate(flags);
   return 1;  // unreachable: CLI11 requires one leaf
 }
 

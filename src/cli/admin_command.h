@@ -1,6 +1,9 @@
 // `sigil admin`: operator commands that work on a data folder directly, also while a server runs
 // on it (SQLite WAL lets a second process write; servers notice identity changes within about a
-// second). `account create|list` and `session-keys rotate`. Called once from main.
+// second), or on the PostgreSQL database of several nodes (--database, as the server's: every
+// node notices within about a second too). `account create|list`, `session-keys rotate`, `tls
+// init` (a private CA and server certificate for HTTPS) and `audit validate` (the audit trail's
+// digest chain). Called once from main.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -10,11 +13,16 @@
 namespace sigil::cli {
 
 struct AdminFlags {
-  std::string data_dir;           // default: the server's (--data-dir / SIGIL_DATA_DIR)
-  std::string master_key_file;    // as the server's --master-key-file / SIGIL_MASTER_KEY
-  std::string session_keys_file;  // as the server's --session-keys-file
-  std::string account_name;       // account create NAME
-  size_t keep = 3;                // session-keys rotate --keep N
+  std::string data_dir;             // default: the server's (--data-dir / SIGIL_DATA_DIR)
+  std::string database = "sqlite";  // as the server's --database / SIGIL_DATABASE
+  std::string master_key_file;      // as the server's --master-key-file / SIGIL_MASTER_KEY
+  std::string session_keys_file;    // as the server's --session-keys-file
+  std::string account_name;         // account create NAME
+  size_t keep = 3;                  // session-keys rotate --keep N
+  std::string tls_hosts = "localhost,127.0.0.1,::1";  // tls init --hosts
+  bool force = false;                                 // tls init --force
+  std::string audit_from;                             // audit validate --from (ISO 8601)
+  std::string audit_to;                               // audit validate --to
 };
 
 // The `admin` command and its leaves, as registered on the application.
@@ -23,6 +31,8 @@ struct AdminCommands {
   CLI::App* account_create = nullptr;
   CLI::App* account_list = nullptr;
   CLI::App* session_keys_rotate = nullptr;
+  CLI::App* tls_init = nullptr;
+  CLI::App* audit_validate = nullptr;
 };
 
 // Registers `admin` and its subcommands on `app`, storing their options in `flags`.

@@ -10,6 +10,7 @@ namespace sigil::cli {
 
 struct ServerFlags {
   std::string data_dir = "./sigil-data";
+  std::string database = "sqlite";  // --database: see cli/database_option.h
   std::string listen = "127.0.0.1:9000";
   int threads = 2;
   int64_t max_skew_seconds = 900;
@@ -22,10 +23,20 @@ struct ServerFlags {
   std::string trusted_proxies;
   std::string clock_offset_file;
   bool access_log = true;
+  std::string metrics_listen;  // HOST:PORT serving /metrics, /health and /ready (off when empty)
+  std::string tls_cert;        // PEM certificate chain: --listen serves HTTPS when set
+  std::string tls_key;         // its private key (mode 0600)
+  std::string http_listen;     // with TLS: a second HOST:PORT serving plain HTTP (off when empty)
+  // The audit trail in DATA_DIR/audit (see audit/writer.h).
+  bool audit = true;
+  size_t audit_queue = 10000;                 // records queued before --audit-when-full applies
+  std::string audit_when_full = "block";      // "block" | "drop"
+  uint64_t audit_rotate_bytes = 64ull << 20;  // a log file is closed at this size
+  int64_t audit_rotate_seconds = 3600;        // or this long after it was opened
 };
 
 void AddServerFlags(CLI::App* command, ServerFlags* flags);
-// Runs until SIGINT/SIGTERM; returns the process exit code.
+// Runs until SIGINT/SIGTERM (SIGHUP reloads the TLS certificate); returns the process exit code.
 int RunServer(const ServerFlags& flags);
 
 }  // namespace sigil::cli

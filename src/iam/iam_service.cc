@@ -13,9 +13,11 @@ void RegisterAccountOperations(api::QueryService* svc);
 void RegisterSimulatorOperations(api::QueryService* svc);
 void RegisterMfaDeviceOperations(api::QueryService* svc, IdentityService& identity);
 void RegisterCredentialReportOperations(api::QueryService* svc, const KeyUsageTracker& usage);
+void RegisterServiceLastAccessedOperations(api::QueryService* svc, std::string audit_dir);
 
 std::unique_ptr<api::QueryService> MakeIamService(IdentityService& identity,
-                                                  const KeyUsageTracker& usage) {
+                                                  const KeyUsageTracker& usage,
+                                                  std::string audit_dir) {
   auto svc = std::make_unique<api::QueryService>("iam", protocol::IamModel());
   RegisterUserOperations(svc.get(), identity, usage);
   RegisterGroupOperations(svc.get(), identity);
@@ -26,6 +28,7 @@ std::unique_ptr<api::QueryService> MakeIamService(IdentityService& identity,
   RegisterSimulatorOperations(svc.get());
   RegisterMfaDeviceOperations(svc.get(), identity);
   RegisterCredentialReportOperations(svc.get(), usage);
+  RegisterServiceLastAccessedOperations(svc.get(), std::move(audit_dir));
   return svc;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "api/operation.h"
 #include "identity/identity_service.h"
@@ -27,7 +28,10 @@ inline constexpr int kMaxTagsPerPolicy = 50;
 inline constexpr int kMaxMfaDevicesPerUser = 8;  // virtual MFA devices assigned to one user
 inline constexpr int kMaxTagsPerMfaDevice = 50;
 
+// The IAM service. `audit_dir` (DATA_DIR/audit) is the audit trail the service-last-accessed
+// reports are computed from; empty: reports show no access.
 std::unique_ptr<api::QueryService> MakeIamService(IdentityService& identity,
-                                                  const KeyUsageTracker& usage);
+                                                  const KeyUsageTracker& usage,
+                                                  std::string audit_dir = "");
 
 }  // namespace sigil::iam

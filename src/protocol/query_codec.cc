@@ -5,7 +5,7 @@
 
 #include "common/crypto.h"
 #include "common/time_format.h"
-#include "protocol/pattern.h"
+#include "protocol/constraints.h"
 
 namespace sigil::protocol {
 namespace {
@@ -16,105 +16,25 @@ struct ParamNode {
   std::map<std::string, ParamNode, std::less<>> children;
 };
 
-std::string LowerFirst(std::string_view s) {
-  std::string out(s);
-  if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z') out[0] = static_cast<char>(out[0] + 32);
-  return out;
-}
-
-// Collects every constraint violation, AWS style.
-class Validator {
- public:
-  void Add(std::string_view path, const Shape& shape, const std::string* value,
-           std::string constraint) {
-    std::string msg = "Value ";
-    if (value != nullptr && !shape.sensitive) {
-      msg += "'" + *value + "' ";
-    } else if (value == nullptr) {
-      msg += "null ";
-    }
-    msg += "at '" + std::string(path) + "' failed to satisfy constraint: " + constraint;
-    errors_.push_back(std::move(msg));
-  }
-  void AddNull(std::string_view path) {
-    errors_.push_back("Value null at '" + std::string(path) +
-                      "' failed to satisfy constraint: Member must not be null");
-  }
-  Status Result() const {
-    if (errors_.empty()) return OkStatus();
-    std::string msg =
-        std::to_string(errors_.size()) +
-        (errors_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
-    for (size_t i = 0; i < errors_.size(); ++i) {
-      if (i > 0) msg += "; ";
-      msg += errors_[i];
-    }
-    return AwsError(StatusCode::kInvalidArgument, "ValidationError", msg);
-  }
-
- private:
-  std::vector<std::string> errors_;
-};
-
-void CheckLength(std::string_view path, const Shape& shape, const std::string& shown,
-                 int64_t length, Validator* v) {
-  if (shape.min && length < *shape.min) {
-    v->Add(path, shape, &shown,
-           "Member must have length greater than or equal to " + std::to_string(*shape.min));
-  }
-  if (shape.max && length > *shape.max) {
-    v->Add(path, shape, &shown,
-           "Member must have length less than or equal to " + std::to_string(*shape.max));
-  }
-}
-
-int64_t Utf8Length(std::string_view s) {
-  int64_t n = 0;
-  for (char c : s) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
-  }
-  return n;
-}
-
 StatusOr<Value> DecodeNode(const Shape& shape, const ParamNode& node, const std::string& path,
-                           Validator* v);
+                           ConstraintViolations* v);
 
 StatusOr<Value> DecodeScalar(const Shape& shape, const std::string& raw, const std::string& path,
-                             Validator* v) {
+                             ConstraintViolations* v) {
   auto malformed = [&](std::string_view what) {
     return AwsError(StatusCode::kInvalidArgument, "MalformedInput",
                     "Invalid " + std::string(what) + " value for parameter " + path);
   };
   switch (shape.type) {
-    case ShapeType::kString: {
-      CheckLength(path, shape, raw, Utf8Length(raw), v);
-      if (!shape.enum_values.empty()) {
-        bool found = false;
-        std::string set;
-        for (const std::string& e : shape.enum_values) {
-          found = found || e == raw;
-          set += (set.empty() ? "" : ", ") + e;
-        }
-        if (!found) v->Add(path, shape, &raw, "Member must satisfy enum value set: [" + set + "]");
-      } else if (!shape.pattern.empty() && !MatcherFor(shape.pattern).Matches(raw)) {
-        v->Add(path, shape, &raw,
-               "Member must satisfy regular expression pattern: " + shape.pattern);
-      }
+    case ShapeType::kString:
+      v->CheckString(path, shape, raw);
       return Value(raw);
-    }
     case ShapeType::kInteger:
     case ShapeType::kLong: {
       int64_t n = 0;
       auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), n);
       if (ec != std::errc() || ptr != raw.data() + raw.size()) return malformed("integer");
-      if (shape.min && n < *shape.min) {
-        v->Add(path, shape, &raw,
-               "Member must have value greater than or equal to " + std::to_string(*shape.min));
-      }
-      if (shape.max && n > *shape.max) {
-        v->Add(path, shape, &raw,
-               "Member must have value less than or equal to " + std::to_string(*shape.max));
-      }
+      v->CheckRange(path, shape, n, raw);
       return Value(n);
     }
     case ShapeType::kBoolean:
@@ -162,7 +82,7 @@ StatusOr<std::vector<const ParamNode*>> IndexedChildren(const ParamNode& node,
 }
 
 StatusOr<Value> DecodeNode(const Shape& shape, const ParamNode& node, const std::string& path,
-                           Validator* v) {
+                           ConstraintViolations* v) {
   switch (shape.type) {
     case ShapeType::kStructure: {
       Value obj = Value::object();
@@ -189,7 +109,7 @@ StatusOr<Value> DecodeNode(const Shape& shape, const ParamNode& node, const std:
       if (!shape.flattened) {
         auto it = node.children.find(element_name);
         if (it == node.children.end()) {
-          CheckLength(path, shape, "[]", 0, v);
+          v->CheckCount(path, shape, "[]", 0);
           return arr;
         }
         items = &it->second;
@@ -201,7 +121,7 @@ StatusOr<Value> DecodeNode(const Shape& shape, const ParamNode& node, const std:
                                DecodeNode(*shape.member.shape, *children[i], child_path, v));
         arr.push_back(std::move(child));
       }
-      CheckLength(path, shape, "[...]", static_cast<int64_t>(arr.size()), v);
+      v->CheckCount(path, shape, "[...]", static_cast<int64_t>(arr.size()));
       return arr;
     }
     case ShapeType::kMap: {
@@ -360,9 +280,9 @@ StatusOr<Value> DecodeQueryInput(const Shape* input_shape, const std::vector<Que
     }
     node->value = p.value;
   }
-  Validator v;
+  ConstraintViolations v;
   SIGIL_ASSIGN_OR_RETURN(Value out, DecodeNode(*input_shape, root, "", &v));
-  SIGIL_RETURN_IF_ERROR(v.Result());
+  SIGIL_RETURN_IF_ERROR(v.Result("ValidationError"));
   return out;
 }
 

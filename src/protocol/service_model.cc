@@ -8,6 +8,7 @@ namespace sigil::protocol {
 
 extern const std::string_view kIamModelJson;
 extern const std::string_view kStsModelJson;
+extern const std::string_view kCloudtrailModelJson;
 
 namespace {
 
@@ -50,6 +51,8 @@ StatusOr<std::unique_ptr<ServiceModel>> ServiceModel::Load(std::string_view text
   model->api_version_ = meta.value("apiVersion", "");
   model->signing_name_ = meta.value("signingName", meta.value("endpointPrefix", ""));
   model->protocol_ = meta.value("protocol", "");
+  model->target_prefix_ = meta.value("targetPrefix", "");
+  model->json_version_ = meta.value("jsonVersion", "");
 
   // Two passes: create every shape, then resolve references.
   for (const auto& [name, body] : doc["shapes"].items()) {
@@ -138,6 +141,11 @@ const ServiceModel& IamModel() {
 
 const ServiceModel& StsModel() {
   static const ServiceModel& model = LoadOrDie(kStsModelJson, "STS");
+  return model;
+}
+
+const ServiceModel& CloudTrailModel() {
+  static const ServiceModel& model = LoadOrDie(kCloudtrailModelJson, "CloudTrail");
   return model;
 }
 

@@ -77,11 +77,17 @@ class ServiceModel {
   static StatusOr<std::unique_ptr<ServiceModel>> Load(std::string_view json);
 
   const Operation* FindOperation(std::string_view name) const;
+  // Every operation of the (embedded part of the) model, by name.
+  const std::map<std::string, Operation, std::less<>>& operations() const { return operations_; }
   const Shape* FindShape(std::string_view name) const;
   const std::string& xml_namespace() const { return xml_namespace_; }
   const std::string& api_version() const { return api_version_; }
   const std::string& signing_name() const { return signing_name_; }
   const std::string& protocol() const { return protocol_; }
+  // JSON-protocol services: the X-Amz-Target prefix ("com.amazonaws.cloudtrail.v20131101.
+  // CloudTrail_20131101") and the protocol version ("1.1"); empty for the others.
+  const std::string& target_prefix() const { return target_prefix_; }
+  const std::string& json_version() const { return json_version_; }
 
  private:
   std::map<std::string, std::unique_ptr<Shape>, std::less<>> shapes_;
@@ -90,10 +96,14 @@ class ServiceModel {
   std::string api_version_;
   std::string signing_name_;
   std::string protocol_;
+  std::string target_prefix_;
+  std::string json_version_;
 };
 
 // The models embedded at build time.
 const ServiceModel& IamModel();
 const ServiceModel& StsModel();
+// CloudTrail (JSON protocol), embedded with only the operations Sigil serves (LookupEvents).
+const ServiceModel& CloudTrailModel();
 
 }  // namespace sigil::protocol

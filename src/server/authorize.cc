@@ -246,7 +246,8 @@ AuthorizeResult AuthorizeRequest(const AuthorizeInput& in) {
     return AuthorizeResult{
         AwsError(StatusCode::kPermissionDenied, "AccessDenied",
                  policy::AccessDeniedMessage(decision, p.arn, action, in.question.resource)),
-        DecodedAuthorizationMessage(decision, p, action, in.question.resource, context)};
+        DecodedAuthorizationMessage(decision, p, action, in.question.resource, context),
+        decision.effect, decision.decided_by};
   }
   return AuthorizeResult{OkStatus(), ""};
 }

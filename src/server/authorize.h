@@ -14,6 +14,7 @@
 #include "identity/session_policies.h"
 #include "identity/snapshot.h"
 #include "policy/context.h"
+#include "policy/evaluator.h"
 #include "policy/matchers.h"
 
 namespace sigil::server {
@@ -52,6 +53,10 @@ policy::RequestContext BuildRequestContext(const AuthorizeInput& in);
 struct AuthorizeResult {
   Status status;                // OK when allowed; else AccessDenied with AWS's message
   std::string decoded_message;  // the JSON DecodeAuthorizationMessage reveals; set on denial
+  // On a policy denial, the decision's effect and the policy type that decided (for metrics);
+  // kAllowed otherwise, including errors that are not denials.
+  policy::EvalEffect effect = policy::EvalEffect::kAllowed;
+  policy::PolicyType decided_by = policy::PolicyType::kNone;
 };
 
 // Runs the decision procedure for the principal: its identity policies (a user's, or a role's

@@ -184,7 +184,7 @@ std::string RootCredentialsFile(const std::string& account_id, const std::string
 }
 
 StatusOr<RootAccount> EnsureRootAccount(IdentityService& identity,
-                                        const std::string& credentials_path) {
+                                        const std::string& credentials_path, bool shared_store) {
   RootAccount result;
   auto snapshot = identity.Current();
   if (snapshot->accounts().empty()) {
@@ -203,7 +203,13 @@ StatusOr<RootAccount> EnsureRootAccount(IdentityService& identity,
   if (existing.ok()) return result;
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
 
-  if (identity.Current()->Keys(result.account_id, "").size() >= 2) {
+  const size_t root_keys = identity.Current()->Keys(result.account_id, "").size();
+  if (shared_store && !result.created && root_keys > 0) {
+    // Another node created the account and holds the file; a missing file here is not a loss.
+    result.credentials_elsewhere = true;
+    return result;
+  }
+  if (root_keys >= 2) {
     return FailedPreconditionError(
         "the root credentials file " + credentials_path +
         " is missing and the root user already has two access keys; restore the file");
@@ -217,6 +223,20 @@ StatusOr<RootAccount> EnsureRootAccount(IdentityService& identity,
   SIGIL_RETURN_IF_ERROR(written);
   result.credentials_written = true;
   return result;
+}
+
+Status RequireMasterKeyToJoin(MetadataStore& store, const std::string& master_key_path,
+                              bool key_in_environment) {
+  if (key_in_environment) return OkStatus();
+  auto mode = FileMode(master_key_path);
+  if (mode.ok() || mode.status().code() != StatusCode::kNotFound) return OkStatus();
+  SIGIL_ASSIGN_OR_RETURN(IdentityData data, store.LoadIdentity());
+  if (data.accounts.empty()) return OkStatus();
+  return FailedPreconditionError(
+      "the shared database already holds accounts, sealed under the master key of the node that "
+      "created them, and this node has none (no " +
+      master_key_path + ", no SIGIL_MASTER_KEY): copy master.key from that node's data folder to " +
+      master_key_path + " (mode 0600), or give every node the same SIGIL_MASTER_KEY");
 }
 
 }  // namespace sigil::server

@@ -49,13 +49,32 @@ struct RootAccount {
   std::string account_id;
   bool created = false;              // the account was created by this start
   bool credentials_written = false;  // a new root key was written to the credentials file
+  // Shared database only: the account was there already and this data folder has no
+  // credentials file; the file is in the data folder of the node that created the account.
+  bool credentials_elsewhere = false;
 };
 
 // Makes sure an account exists and that its root credentials file exists: on first start creates
 // the account and a root access key and writes the file (AWS credentials format, [default]
 // profile, mode 0600). If the file was lost, issues a new root key (AWS allows two) and writes it.
+//
+// With `shared_store` (several nodes on one database; run it under the store's start-up lock so
+// that nodes starting together create one account between them) only the node that creates the
+// account writes the file. A node that finds the account already there and no file in its own
+// data folder issues no key (the other nodes' folders are not its to see): it reports
+// credentials_elsewhere, unless the root user has no key at all (the creating node stopped
+// before issuing one), in which case it issues the key and writes the file itself.
 StatusOr<RootAccount> EnsureRootAccount(IdentityService& identity,
-                                        const std::string& credentials_path);
+                                        const std::string& credentials_path,
+                                        bool shared_store = false);
+
+// For a node joining a shared database: the database's secrets are sealed under the master key
+// of the node that created it, so a node must not make up a key of its own. kFailedPrecondition
+// (saying what to copy) when the database already holds an account and no key is given: none in
+// the environment (`key_in_environment` false) and no file at `master_key_path`. OK otherwise,
+// including on an empty database (the first node creates the key). Reads the store once.
+Status RequireMasterKeyToJoin(MetadataStore& store, const std::string& master_key_path,
+                              bool key_in_environment);
 
 // The root credentials file's text.
 std::string RootCredentialsFile(const std::string& account_id, const std::string& key_id,

@@ -141,5 +141,93 @@ TEST(RootAccount, FirstStartWritesCredentialsAndRestartKeepsThem) {
   EXPECT_EQ(EnsureRootAccount(identity, creds).status().code(), StatusCode::kFailedPrecondition);
 }
 
+// Several nodes on one database: the first writes the root credentials file; the others find
+// the account and must not issue root keys just because their own folders have no file.
+TEST(RootAccount, SharedStoreWritesCredentialsOnlyOnTheCreatingNode) {
+  std::string dir = TempDir();
+  OsRandomSource random;
+  SystemClock clock;
+  auto store = SqliteMetadataStore::Open(dir + "/sigil.db");  // stands in for the shared one
+  ASSERT_TRUE(store.ok());
+  const SecretBox box = *SecretBox::Create(std::string(32, 'k'));
+  IdentityService node_a(**store, box, random, clock);
+  ASSERT_TRUE(node_a.Load().ok());
+  const std::string creds_a = dir + "/a-root-credentials";
+  auto first = EnsureRootAccount(node_a, creds_a, /*shared_store=*/true);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->created);
+  EXPECT_TRUE(first->credentials_written);
+  EXPECT_FALSE(first->credentials_elsewhere);
+
+  IdentityService node_b(**store, box, random, clock);
+  ASSERT_TRUE(node_b.Load().ok());
+  const std::string creds_b = dir + "/b-root-credentials";
+  for (int start = 0; start < 3; ++start) {
+    auto joined = EnsureRootAccount(node_b, creds_b, /*shared_store=*/true);
+    ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+    EXPECT_EQ(joined->account_id, first->account_id);
+    EXPECT_FALSE(joined->created);
+    EXPECT_FALSE(joined->credentials_written);
+    EXPECT_TRUE(joined->credentials_elsewhere);
+    EXPECT_EQ(FileMode(creds_b).status().code(), StatusCode::kNotFound);
+    EXPECT_EQ(node_b.Current()->Keys(first->account_id, "").size(), 1u);
+  }
+  // The creating node's own restarts find its file as before.
+  auto restarted = EnsureRootAccount(node_a, creds_a, /*shared_store=*/true);
+  ASSERT_TRUE(restarted.ok());
+  EXPECT_FALSE(restarted->credentials_written);
+  EXPECT_FALSE(restarted->credentials_elsewhere);
+}
+
+// The creating node stopped between the account and its root key: nobody holds root
+// credentials, so the next node to start finishes the job.
+TEST(RootAccount, SharedStoreIssuesTheFirstRootKeyIfTheCreatorStoppedBeforeIt) {
+  std::string dir = TempDir();
+  OsRandomSource random;
+  SystemClock clock;
+  auto store = SqliteMetadataStore::Open(dir + "/sigil.db");
+  ASSERT_TRUE(store.ok());
+  IdentityService identity(**store, *SecretBox::Create(std::string(32, 'k')), random, clock);
+  ASSERT_TRUE(identity.Load().ok());
+  auto account = identity.CreateAccount("default");
+  ASSERT_TRUE(account.ok());
+  const std::string creds = dir + "/root-credentials";
+  auto finished = EnsureRootAccount(identity, creds, /*shared_store=*/true);
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+  EXPECT_EQ(finished->account_id, account->account_id);
+  EXPECT_FALSE(finished->created);
+  EXPECT_TRUE(finished->credentials_written);
+  EXPECT_FALSE(finished->credentials_elsewhere);
+  EXPECT_EQ(*FileMode(creds), 0600u);
+}
+
+TEST(MasterKey, JoiningASharedDatabaseNeedsItsKey) {
+  std::string dir = TempDir();
+  OsRandomSource random;
+  SystemClock clock;
+  auto store = SqliteMetadataStore::Open(dir + "/sigil.db");
+  ASSERT_TRUE(store.ok());
+  const std::string key_path = dir + "/master.key";
+  // An empty database: the first node creates the key.
+  EXPECT_TRUE(RequireMasterKeyToJoin(**store, key_path, false).ok());
+
+  IdentityService identity(**store, *SecretBox::Create(std::string(32, 'k')), random, clock);
+  ASSERT_TRUE(identity.Load().ok());
+  ASSERT_TRUE(identity.CreateAccount("default").ok());
+  Status refused = RequireMasterKeyToJoin(**store, key_path, false);
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.message(),
+            "the shared database already holds accounts, sealed under the master key of the node "
+            "that created them, and this node has none (no " +
+                key_path +
+                ", no SIGIL_MASTER_KEY): copy master.key from that node's data folder "
+                "to " +
+                key_path + " (mode 0600), or give every node the same SIGIL_MASTER_KEY");
+  EXPECT_EQ(FileMode(key_path).status().code(), StatusCode::kNotFound);  // nothing made up
+  EXPECT_TRUE(RequireMasterKeyToJoin(**store, key_path, true).ok());
+  ASSERT_TRUE(WriteFileAtomically(key_path, std::string(43, 'A') + "=\n", 0600).ok());
+  EXPECT_TRUE(RequireMasterKeyToJoin(**store, key_path, false).ok());
+}
+
 }  // namespace
 }  // namespace sigil::server

@@ -1,11 +1,13 @@
-// The request pipeline: route → authenticate → authorize → dispatch → respond, as one short
-// function over the dependencies it is handed (no god object carries request state). Also the
-// http::Handler adapter the HTTP server drives. Thread-safe: every dependency is.
+// The request pipeline: route → authenticate → decode → authorize → dispatch → respond, over the
+// dependencies it is handed (no god object carries request state), for the query protocol (IAM,
+// STS) and the JSON protocol (CloudTrail), which share every stage but routing and the codec.
+// Also the http::Handler adapter the HTTP server drives. Thread-safe: every dependency is.
 #pragma once
 
 #include <cstdint>
 
 #include "api/operation.h"
+#include "audit/writer.h"
 #include "auth/sigv4.h"
 #include "common/clock.h"
 #include "http/message.h"
@@ -14,7 +16,9 @@
 #include "identity/session_policies.h"
 #include "server/authenticate.h"
 #include "server/authorize.h"
+#include "server/ops_handler.h"
 #include "server/request_log.h"
+#include "server/server_metrics.h"
 
 namespace sigil::server {
 
@@ -30,12 +34,23 @@ struct PipelineDeps {
   const RequestLog& log;
   AuthenticateOptions auth_options;
   SourceIpOptions source_ip;
-  uint64_t max_body_bytes = 1 << 20;  // IAM/STS form bodies
+  uint64_t max_body_bytes = 1 << 20;  // form and JSON bodies
+  // Where requests, authentication failures and denials are counted; null records nothing.
+  ServerMetrics* metrics = nullptr;
+  // Answers GET /ready (MetadataStore::Ping); empty: /ready answers 503.
+  ReadinessCheck ready;
+  // The audit trail: one CloudTrail record per request (probes aside) is enqueued there after
+  // the response is rendered; null records nothing.
+  audit::Writer* audit = nullptr;
+  // The JSON-protocol service CloudTrail (requests with X-Amz-Target); null: not served.
+  const api::QueryService* cloudtrail = nullptr;
 };
 
 // Decides from the head whether to read the body (and how much of it).
 http::Admission AdmitRequest(const http::Request& head, const PipelineDeps& deps);
 // Runs every stage and renders the outcome, success or error, in the service's wire shape.
+// GET /health and GET /ready are answered before any stage, without authentication, and are
+// not counted in the metrics.
 http::Response HandleRequest(const http::Request& request, const PipelineDeps& deps);
 
 class PipelineHandler final : public http::Handler {

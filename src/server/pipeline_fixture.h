@@ -41,6 +41,8 @@ class PipelineTest : public ::testing::Test {
     deps_ = std::make_unique<PipelineDeps>(
         PipelineDeps{*identity_, *usage_, *iam_, *sts_, clock_, cache_, *sealer_, session_policies_,
                      log_, AuthenticateOptions{}, SourceIpOptions{}, 1 << 20});
+    deps_->metrics = &metrics_;
+    deps_->ready = [this] { return store_->Ping(); };
   }
 
   // Signs a form POST the way botocore does for IAM/STS.
@@ -104,6 +106,8 @@ class PipelineTest : public ::testing::Test {
   std::unique_ptr<auth::SessionTokenSealer> sealer_;
   SessionPolicyCompiler session_policies_{nullptr};
   RequestLog log_{false};
+  metrics::Registry registry_;
+  ServerMetrics metrics_{registry_, clock_.Now()};
   std::unique_ptr<PipelineDeps> deps_;
   std::string account_, root_id_, root_secret_;
 };

@@ -43,7 +43,8 @@ DEBIAN_AWS_CLI = "/usr/bin/aws"
 REGION = "us-east-1"
 STS_VERSION = "2011-06-15"
 IAM_VERSION = "2010-05-08"
-URL_RE = re.compile(r"http://127\.0\.0\.1:(\d+)")
+# The banner's first line: "Sigil listening on http(s)://127.0.0.1:PORT".
+URL_RE = re.compile(r"(https?)://127\.0\.0\.1:(\d+)")
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 ACCESS_KEY_RE = re.compile(r"^AKIA[A-Z0-9]{16}$")
 USER_ID_RE = re.compile(r"^AIDA[A-Z0-9]{17}$")
@@ -133,8 +134,8 @@ class SigilServer:
                 for line in self.stdout_lines[first_line:]:
                     m = URL_RE.search(line)
                     if m:
-                        self.port = int(m.group(1))
-                        self.url = f"http://127.0.0.1:{self.port}"
+                        self.port = int(m.group(2))
+                        self.url = f"{m.group(1)}://127.0.0.1:{self.port}"
                         return self
                 remaining = deadline - time.monotonic()
                 if self.proc.poll() is not None or remaining <= 0:
@@ -262,8 +263,8 @@ class SigilServer:
         return Creds(section["aws_access_key_id"].strip(),
                      section["aws_secret_access_key"].strip())
 
-    def client(self, service, creds=None, **config):
-        return make_client(self.url, service, creds or self.root(), **config)
+    def client(self, service, creds=None, verify=None, **config):
+        return make_client(self.url, service, creds or self.root(), verify=verify, **config)
 
     def account_id(self):
         return self.client("sts").get_caller_identity()["Account"]
@@ -301,14 +302,17 @@ def assert_no_sensitive_output(server):
                              f"by boto3 appear in the server's stdout/stderr ({server.tmp})")
 
 
-def make_client(url, service, creds, **config):
-    """A boto3 client for `service` at `url` with retries disabled (each error surfaces once)."""
+def make_client(url, service, creds, verify=None, **config):
+    """A boto3 client for `service` at `url` with retries disabled (each error surfaces once).
+
+    `verify` is boto3's: a CA bundle path for an HTTPS server with a private CA.
+    """
     session = boto3.session.Session(aws_access_key_id=creds.access_key,
                                     aws_secret_access_key=creds.secret,
                                     aws_session_token=creds.token, region_name=REGION)
     cfg = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"},
                                  connect_timeout=5, read_timeout=30, **config)
-    client = session.client(service, endpoint_url=url, config=cfg)
+    client = session.client(service, endpoint_url=url, config=cfg, verify=verify)
     SENSITIVE.add(creds.secret)
     if creds.token:
         SENSITIVE.add(creds.token)
