@@ -2,8 +2,11 @@
 // (accounts, session-token keys). Parses options (flags or SIGIL_* environment variables),
 // wires the components together and handles signals; everything else lives in the libraries.
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
 
 #include "cli/admin_command.h"
+#include "cli/config_file.h"
 #include "cli/server_command.h"
 
 int main(int argc, char** argv) {
@@ -12,10 +15,32 @@ int main(int argc, char** argv) {
   sigil::cli::ServerFlags server_flags;
   CLI::App* server = app.add_subcommand("server", "Run the endpoint (IAM and STS over SigV4).");
   sigil::cli::AddServerFlags(server, &server_flags);
+  std::string config_file;
+  server
+      ->add_option("--config", config_file,
+                   "Read options from this TOML file (keys are the long option names, e.g. "
+                   "listen = \"0.0.0.0:9000\"); flags and SIGIL_* variables win over it")
+      ->envname("SIGIL_CONFIG");
+  bool print_config = false;
+  server->add_flag("--print-config", print_config,
+                   "Print the effective configuration in the --config format and exit");
   sigil::cli::AdminFlags admin_flags;
   sigil::cli::AdminCommands admin = sigil::cli::AddAdminCommands(&app, &admin_flags);
   CLI11_PARSE(app, argc, argv);
-  if (server->parsed()) return sigil::cli::RunServer(server_flags);
+  if (server->parsed()) {
+    if (!config_file.empty()) {
+      sigil::Status applied = sigil::cli::ApplyConfigFile(*server, config_file);
+      if (!applied.ok()) {
+        std::fprintf(stderr, "sigil: --config: %s\n", applied.message().c_str());
+        return 1;
+      }
+    }
+    if (print_config) {
+      std::fputs(sigil::cli::RenderConfig(*server).c_str(), stdout);
+      return 0;
+    }
+    return sigil::cli::RunServer(server_flags);
+  }
   if (admin.admin->parsed()) return sigil::cli::RunAdmin(admin, admin_flags);
   return 0;
 }

@@ -88,7 +88,7 @@ void AddServerFlags(CLI::App* cmd, ServerFlags* f) {
   cmd->add_flag("--access-log,!--no-access-log", f->access_log,
                 "One JSON line per request on stderr (never secrets)")
       ->envname("SIGIL_ACCESS_LOG")
-      ->capture_default_str();
+      ->default_str(f->access_log ? "true" : "false");
   cmd->add_option("--metrics-listen", f->metrics_listen,
                   "HOST:PORT serving Prometheus metrics (GET /metrics) and the /health and /ready "
                   "probes, without authentication (default: off)")
@@ -111,7 +111,7 @@ void AddServerFlags(CLI::App* cmd, ServerFlags* f) {
                 "Write the audit trail: one CloudTrail record per request in DATA_DIR/audit, with "
                 "signed digest files (`sigil admin audit validate`)")
       ->envname("SIGIL_AUDIT")
-      ->capture_default_str()
+      ->default_str(f->audit ? "true" : "false")
       ->group("Audit trail");
   cmd->add_option("--audit-queue", f->audit_queue,
                   "Records waiting to be written before --audit-when-full applies")

@@ -12,6 +12,12 @@ namespace sigil::server {
 StatusOr<DataPaths> PrepareDataDir(const std::string& dir, const std::string& master_key_file) {
   SIGIL_RETURN_IF_ERROR(MakeDirectories(dir, 0700));
   SIGIL_ASSIGN_OR_RETURN(std::string abs, AbsolutePath(dir));
+  // The folder holds the database, keys and credentials: other users must not even list it.
+  SIGIL_ASSIGN_OR_RETURN(mode_t mode, FileMode(abs));
+  if ((mode & 077) != 0) {
+    return FailedPreconditionError("the data folder " + abs +
+                                   " may be read by other users; run: chmod 700 " + abs);
+  }
   DataPaths paths;
   paths.dir = abs;
   paths.database = abs + "/sigil.db";

@@ -22,7 +22,8 @@ struct DataPaths {
   std::string session_keys;      // DIR/session-token.keys unless overridden
 };
 
-// Creates the data folder (0700) if needed and resolves the paths inside it.
+// Creates the data folder (0700) if needed and resolves the paths inside it. Refuses
+// (kFailedPrecondition) an existing folder that group or others may read.
 StatusOr<DataPaths> PrepareDataDir(const std::string& dir, const std::string& master_key_file);
 
 // The master key: from `env_base64` when given (32 bytes, base64), else from `path`, created with

@@ -37,6 +37,17 @@ TEST(MasterKey, RefusesAKeyOthersCanRead) {
   EXPECT_NE(refused.status().message().find("chmod 600"), std::string::npos);
 }
 
+TEST(DataDir, CreatedPrivateAndRefusedWhenOthersCanRead) {
+  std::string dir = TempDir() + "/data";
+  ASSERT_TRUE(PrepareDataDir(dir, "").ok());
+  EXPECT_EQ(*FileMode(dir), 0700u);
+  chmod(dir.c_str(), 0755);
+  auto refused = PrepareDataDir(dir, "");
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.status().message(),
+            "the data folder " + dir + " may be read by other users; run: chmod 700 " + dir);
+}
+
 auth::SessionClaims SomeSession() {
   auth::SessionClaims c;
   c.access_key_id = "ASIAEXAMPLEEXAMPLE12";
