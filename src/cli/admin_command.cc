@@ -10,6 +10,7 @@
 #include "audit/digest.h"
 #include "audit/reader.h"
 #include "audit/validate.h"
+#include "cli/backup.h"
 #include "cli/database_option.h"
 #include "cli/server_command.h"
 #include "common/clock.h"
@@ -21,6 +22,8 @@
 #include "iam/aws_managed_policies.h"
 #include "identity/identity_service.h"
 #include "server/bootstrap.h"
+#include "store/migrations.h"
+#include "store/sqlite_metadata_store.h"
 
 namespace sigil::cli {
 
@@ -336,6 +339,86 @@ int RunAuditValidate(const AdminFlags& flags) {
   return report->ok() ? 0 : 1;
 }
 
+// The backup passphrase: --passphrase-file (its trailing newline dropped) or
+// SIGIL_BACKUP_PASSPHRASE. Never echoed anywhere.
+StatusOr<std::string> BackupPassphrase(const AdminFlags& flags) {
+  std::string passphrase;
+  if (!flags.passphrase_file.empty()) {
+    SIGIL_ASSIGN_OR_RETURN(passphrase, ReadFile(flags.passphrase_file));
+    while (!passphrase.empty() && (passphrase.back() == '\n' || passphrase.back() == '\r')) {
+      passphrase.pop_back();
+    }
+  } else if (const char* v = std::getenv("SIGIL_BACKUP_PASSPHRASE")) {
+    passphrase = v;
+  }
+  if (passphrase.empty()) {
+    return InvalidArgumentError(
+        "give a non-empty passphrase in SIGIL_BACKUP_PASSPHRASE or --passphrase-file (the keys "
+        "in the backup are sealed under it)");
+  }
+  return passphrase;
+}
+
+int RunBackup(const AdminFlags& flags) {
+  auto database = ParseDatabaseOption(flags.database);
+  if (!database.ok()) return Fail("--database", database.status());
+  if (database->kind == DatabaseKind::kPostgres) {
+    return Fail("backup", Status(StatusCode::kUnimplemented,
+                                 "not yet for PostgreSQL: back the database up with pg_dump "
+                                 "and copy the data folder's master.key and "
+                                 "session-token.keys yourself"));
+  }
+  auto passphrase = BackupPassphrase(flags);
+  if (!passphrase.ok()) return Fail("backup", passphrase.status());
+  auto paths = OpenExistingDataDir(flags, *database);
+  if (!paths.ok()) return Fail("data folder", paths.status());
+
+  BackupSources sources;
+  if (const char* v = std::getenv("SIGIL_MASTER_KEY")) {
+    sources.master_key = std::string(TrimWhitespace(v)) + "\n";
+  } else {
+    auto key = ReadFile(paths->master_key);
+    if (!key.ok()) return Fail("master key", key.status());
+    sources.master_key = std::move(key).value();
+  }
+  const std::string& keys_path =
+      flags.session_keys_file.empty() ? paths->session_keys : flags.session_keys_file;
+  auto keys = ReadFile(keys_path);
+  if (!keys.ok()) return Fail("session keys", keys.status());
+  sources.session_keys = std::move(keys).value();
+  auto store = SqliteMetadataStore::Open(paths->database);
+  if (!store.ok()) return Fail("database", store.status());
+  sources.write_database = [&](const std::string& path) { return (*store)->BackupTo(path); };
+  sources.schema_version = LatestSchemaVersion();
+  sources.audit_dir = audit::AuditDir(paths->dir);
+
+  OsRandomSource random;
+  Status written = WriteBackup(sources, flags.backup_dir, *passphrase, random, SystemClock().Now());
+  SecureWipe(sources.master_key);
+  SecureWipe(sources.session_keys);
+  SecureWipe(*passphrase);
+  if (!written.ok()) return Fail("backup", written);
+  std::printf("backup written to %s (keys sealed under the passphrase; keep it apart)\n",
+              flags.backup_dir.c_str());
+  return 0;
+}
+
+int RunRestore(const AdminFlags& flags) {
+  auto passphrase = BackupPassphrase(flags);
+  if (!passphrase.ok()) return Fail("restore", passphrase.status());
+  Status restored = RestoreBackup(flags.backup_dir, *passphrase, flags.data_dir);
+  SecureWipe(*passphrase);
+  if (!restored.ok()) return Fail("restore", restored);
+  std::printf("restored into %s: sigil.db, master.key, session-token.keys, audit/\n",
+              flags.data_dir.c_str());
+  std::printf(
+      "root credentials are not in a backup: the root keys of the original folder still work "
+      "for whoever holds them; otherwise start the server once (it issues a new root key into "
+      "%s/root-credentials if the file is missing)\n",
+      flags.data_dir.c_str());
+  return 0;
+}
+
 }  // namespace
 
 AdminCommands AddAdminCommands(CLI::App* app, AdminFlags* flags) {
@@ -418,6 +501,37 @@ AdminCommands AddAdminCommands(CLI::App* app, AdminFlags* flags) {
                                "(2024-05-06T07:00:00Z); the chain may start there");
   c.audit_validate->add_option("--to", flags->audit_to,
                                "Check only digests that end at or before this UTC time");
+
+  c.backup = c.admin->add_subcommand(
+      "backup",
+      "Copy the data folder into DIR while the server runs (SQLite online backup): sigil.db, "
+      "the master key and session keys sealed under a passphrase (scrypt, AES-256-GCM), the "
+      "audit trail, and manifest.json with every file's SHA-256.");
+  c.backup->add_option("DIR", flags->backup_dir, "A new or empty folder (created 0700)")
+      ->required();
+  AddStoreOptions(c.backup, flags);
+  c.backup
+      ->add_option("--master-key-file", flags->master_key_file,
+                   "File holding the master key (default DATA_DIR/master.key); or give the key "
+                   "itself, base64, in SIGIL_MASTER_KEY")
+      ->envname("SIGIL_MASTER_KEY_FILE");
+  c.backup
+      ->add_option("--session-keys-file", flags->session_keys_file,
+                   "The session key ring (default DATA_DIR/session-token.keys)")
+      ->envname("SIGIL_SESSION_KEYS_FILE");
+  c.backup->add_option("--passphrase-file", flags->passphrase_file,
+                       "File holding the backup passphrase (else SIGIL_BACKUP_PASSPHRASE)");
+
+  c.restore = c.admin->add_subcommand(
+      "restore",
+      "Check a backup (every SHA-256, the passphrase) and lay it out as a new data folder.");
+  c.restore->add_option("DIR", flags->backup_dir, "The backup folder")->required();
+  c.restore
+      ->add_option("--data-dir", flags->data_dir,
+                   "The new data folder (must not exist, or be empty)")
+      ->required();
+  c.restore->add_option("--passphrase-file", flags->passphrase_file,
+                        "File holding the backup passphrase (else SIGIL_BACKUP_PASSPHRASE)");
   return c;
 }
 
@@ -427,6 +541,8 @@ int RunAdmin(const AdminCommands& commands, const AdminFlags& flags) {
   if (commands.session_keys_rotate->parsed()) return RunSessionKeysRotate(flags);
   if (commands.tls_init->parsed()) return RunTlsInit(flags);
   if (commands.audit_validate->parsed()) return RunAuditValidate(flags);
+  if (commands.backup->parsed()) return RunBackup(flags);
+  if (commands.restore->parsed()) return RunRestore(flags);
   return 1;  // unreachable: CLI11 requires one leaf
 }
 

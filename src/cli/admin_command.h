@@ -2,8 +2,9 @@
 // on it (SQLite WAL lets a second process write; servers notice identity changes within about a
 // second), or on the PostgreSQL database of several nodes (--database, as the server's: every
 // node notices within about a second too). `account create|list`, `session-keys rotate`, `tls
-// init` (a private CA and server certificate for HTTPS) and `audit validate` (the audit trail's
-// digest chain). Called once from main.
+// init` (a private CA and server certificate for HTTPS), `audit validate` (the audit trail's
+// digest chain) and `backup` / `restore` (an online copy of a SQLite data folder, keys sealed
+// under a passphrase). Called once from main.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -23,6 +24,8 @@ struct AdminFlags {
   bool force = false;                                 // tls init --force
   std::string audit_from;                             // audit validate --from (ISO 8601)
   std::string audit_to;                               // audit validate --to
+  std::string backup_dir;                             // backup DIR / restore DIR
+  std::string passphrase_file;                        // backup/restore --passphrase-file
 };
 
 // The `admin` command and its leaves, as registered on the application.
@@ -33,6 +36,8 @@ struct AdminCommands {
   CLI::App* session_keys_rotate = nullptr;
   CLI::App* tls_init = nullptr;
   CLI::App* audit_validate = nullptr;
+  CLI::App* backup = nullptr;
+  CLI::App* restore = nullptr;
 };
 
 // Registers `admin` and its subcommands on `app`, storing their options in `flags`.

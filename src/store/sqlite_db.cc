@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <utility>
+
+#include "common/file_util.h"
 
 namespace sigil::sqlite {
 namespace {
@@ -121,6 +124,42 @@ StatusOr<Statement> Db::Prepare(std::string_view sql) {
 int64_t Db::Changes() const { return sqlite3_changes64(db_); }
 
 bool Db::InTransaction() const { return db_ != nullptr && sqlite3_get_autocommit(db_) == 0; }
+
+Status Db::BackupTo(const std::string& path) {
+  const std::string context = "backup to " + path;
+  if (FileMode(path).ok()) return AlreadyExistsError(context + ": the file already exists");
+  sqlite3* dest = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &dest,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  Status result = OkStatus();
+  if (rc != SQLITE_OK) {
+    result = WithContext(ToStatus(rc, dest), context);
+  } else {
+    sqlite3_busy_timeout(dest, kBusyTimeoutMs);
+    sqlite3_backup* backup = sqlite3_backup_init(dest, "main", db_, "main");
+    if (backup == nullptr) {
+      result = WithContext(ToStatus(sqlite3_errcode(dest), dest), context);
+    } else {
+      // All pages in one step: the source is read under one read transaction, so the copy is a
+      // snapshot (and a concurrent writer cannot make it restart).
+      do {
+        rc = sqlite3_backup_step(backup, -1);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(50);
+      } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+      sqlite3_backup_finish(backup);
+      if (rc != SQLITE_DONE) result = WithContext(ToStatus(rc, nullptr), context);
+    }
+  }
+  if (result.ok()) {
+    // The copy is self-contained: a single file, no WAL beside it.
+    rc = sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) result = WithContext(ToStatus(rc, dest), context);
+  }
+  sqlite3_close(dest);
+  if (!result.ok()) std::remove(path.c_str());
+  return result;
+}
 
 Statement::Statement(Statement&& other) noexcept
     : stmt_(std::exchange(other.stmt_, nullptr)), bind_error_(other.bind_error_) {}

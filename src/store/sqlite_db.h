@@ -47,6 +47,12 @@ class Db {
   // True while an explicit transaction is open.
   bool InTransaction() const;
 
+  // Copies the whole database into a new file at `path` with SQLite's online backup API: a
+  // consistent snapshot even while other connections (or processes) write, which restarts the
+  // copy when they commit in between. `path` must not exist (kAlreadyExists); on failure the
+  // partial file is removed.
+  Status BackupTo(const std::string& path);
+
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   void Close();

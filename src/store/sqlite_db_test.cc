@@ -153,5 +153,27 @@ TEST(DbOpenTest, MissingDirectoryIsInternalNamingThePath) {
   EXPECT_THAT(Db::Open(path), StatusIs(StatusCode::kInternal, "unable to open database file"));
 }
 
+TEST_F(DbTest, BackupCopiesACommittedSnapshotIntoOneFile) {
+  ASSERT_THAT(db_->Exec("INSERT INTO parent VALUES ('a'), ('b')"), IsOk());
+  const std::string copy = scratch_.File("copy.db");
+  ASSERT_THAT(db_->BackupTo(copy), IsOk());
+  // Later writes stay out of the copy.
+  ASSERT_THAT(db_->Exec("INSERT INTO parent VALUES ('c')"), IsOk());
+  auto restored = Db::Open(copy);
+  ASSERT_THAT(restored, IsOk());
+  auto count = restored->Prepare("SELECT COUNT(*) FROM parent");
+  ASSERT_THAT(count, IsOk());
+  auto row = count->Step();
+  ASSERT_THAT(row, IsOk());
+  ASSERT_TRUE(*row);
+  EXPECT_EQ(count->ColumnInt64(0), 2);
+}
+
+TEST_F(DbTest, BackupNeverOverwritesAFile) {
+  const std::string copy = scratch_.File("copy.db");
+  ASSERT_THAT(db_->BackupTo(copy), IsOk());
+  EXPECT_THAT(db_->BackupTo(copy), StatusIs(StatusCode::kAlreadyExists, "already exists"));
+}
+
 }  // namespace
 }  // namespace sigil::sqlite

@@ -1130,4 +1130,9 @@ Status SqliteMetadataStore::RecordAccessKeyUsage(const std::vector<AccessKeyUsag
   return txn.Commit();
 }
 
+Status SqliteMetadataStore::BackupTo(const std::string& path) {
+  std::lock_guard lock(mu_);
+  return db_.BackupTo(path);
+}
+
 }  // namespace sigil

@@ -89,6 +89,11 @@ class SqliteMetadataStore final : public MetadataStore {
   // Reads the recorded schema version on the store's connection.
   Status Ping() override;
 
+  // A consistent copy of the whole database, taken while servers keep writing (SQLite's online
+  // backup API), into a new file at `path` (kAlreadyExists if it exists). The copy is a single
+  // self-contained file (rollback journal, no WAL) that Open accepts as is.
+  Status BackupTo(const std::string& path);
+
  private:
   explicit SqliteMetadataStore(sqlite::Db db) : db_(std::move(db)) {}
   // The connection's current PRAGMA data_version. Caller holds mu_ (or is Open).
