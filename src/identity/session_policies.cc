@@ -34,19 +34,19 @@ std::string ManagedPolicyText(const IdentitySnapshot& snapshot, std::string_view
 }
 
 StatusOr<std::shared_ptr<const policy::Policy>> SessionPolicyCompiler::Parse(
-    const std::string& text, policy::PolicyKind kind) {
-  std::string key = std::to_string(static_cast<int>(kind)) + ":" + text;
+    std::string_view text, policy::PolicyKind kind) {
+  Cache& cache = by_kind_[static_cast<size_t>(kind)];
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = by_text_.find(key);
-    if (it != by_text_.end()) return it->second;
+    std::shared_lock lock(mu_);
+    auto it = cache.find(text);
+    if (it != cache.end()) return it->second;
   }
   SIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const policy::Policy> compiled,
                          policy::ParsePolicy(text, kind));
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock lock(mu_);
   // Sessions come and go; a full cache starts over rather than tracking recency.
-  if (by_text_.size() >= kMaxCached) by_text_.clear();
-  by_text_.emplace(std::move(key), compiled);
+  if (cache.size() >= kMaxCached) cache.clear();
+  cache.emplace(std::string(text), compiled);
   return compiled;
 }
 
@@ -65,7 +65,7 @@ Status SessionPolicyCompiler::Compile(const auth::SessionClaims& claims,
   }
   for (const std::string& arn : claims.session_policy_arns) {
     std::string text = ManagedPolicyText(snapshot, arn, aws_managed_);
-    auto compiled = Parse(text.empty() ? std::string(kAllowsNothing) : text);
+    auto compiled = Parse(text.empty() ? kAllowsNothing : std::string_view(text));
     if (!compiled.ok()) {
       return InternalError("managed session policy " + arn +
                            " does not compile: " + compiled.status().message());

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,16 +51,27 @@ class SessionPolicyCompiler {
 
   // Parses a document as `kind` (a session policy by default; STS also parses roles' trust
   // policies here), memoized. MalformedPolicyDocument errors as policy::ParsePolicy.
+  // Every request of a session with session policies looks its documents up here: the lookup
+  // takes only a shared lock and copies no text.
   StatusOr<std::shared_ptr<const policy::Policy>> Parse(
-      const std::string& text, policy::PolicyKind kind = policy::PolicyKind::kSession);
+      std::string_view text, policy::PolicyKind kind = policy::PolicyKind::kSession);
 
   const AwsManagedPolicyText& aws_managed() const { return aws_managed_; }
 
  private:
-  static constexpr size_t kMaxCached = 4096;
+  static constexpr size_t kMaxCached = 4096;  // per kind
+  static constexpr size_t kKinds = static_cast<size_t>(policy::PolicyKind::kSession) + 1;
+  // Looks up by std::string_view without building a std::string.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Cache = std::unordered_map<std::string, std::shared_ptr<const policy::Policy>, TextHash,
+                                   std::equal_to<>>;
+
   AwsManagedPolicyText aws_managed_;
-  std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const policy::Policy>> by_text_;
+  std::shared_mutex mu_;
+  Cache by_kind_[kKinds];  // indexed by PolicyKind
 };
 
 }  // namespace sigil

@@ -231,8 +231,7 @@ AuthzRequest DescribeAssumeRole(const StsDeps& deps, const CallContext& ctx, con
   if (trust == nullptr) {
     // No such role (or an unreadable trust policy): denied like a role that trusts no one, so
     // the answer does not reveal whether the role exists.
-    auto nothing =
-        deps.policies.Parse(std::string(kAllowsNothingTrust), policy::PolicyKind::kTrust);
+    auto nothing = deps.policies.Parse(kAllowsNothingTrust, policy::PolicyKind::kTrust);
     if (nothing.ok()) trust = *nothing;
   }
   req.resource_policy = trust;
