@@ -2,12 +2,17 @@
 // never Beast, so Beast's compile cost stays inside this folder. Plain values; thread-compatible.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "common/status.h"
 
 namespace sigil::http {
 
@@ -36,12 +41,42 @@ struct Request {
   std::string_view query() const;  // after '?', or empty
 };
 
+// A response body produced piece by piece (an S3 object's bytes), so memory stays bounded
+// whatever its size. Used by one connection at a time; called on a worker thread.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // The exact number of bytes Read will produce in total (sent as Content-Length).
+  virtual uint64_t size() const = 0;
+  // Fills the front of `buffer` with the next bytes and returns how many (0 only at the end).
+  // An error (or a premature 0) ends the response: the connection is closed mid-body, so the
+  // client sees a short read rather than wrong data.
+  virtual StatusOr<size_t> Read(std::span<char> buffer) = 0;
+};
+
 struct Response {
   int status = 200;
   std::vector<Header> headers;
   std::string body;
+  // Set: the body comes from here instead of `body` (which must be empty).
+  std::shared_ptr<BodySource> body_source;
 
   void SetHeader(std::string name, std::string value);
+};
+
+// Receives a request body piece by piece as it arrives, instead of the server holding it whole
+// (S3 uploads: memory stays bounded whatever the size). Called on a worker thread, one call at a
+// time. Destroyed without Finish() when the body does not arrive whole (the client went away,
+// timed out, or broke the framing): the consumer then discards whatever it kept.
+class BodyConsumer {
+ public:
+  virtual ~BodyConsumer() = default;
+  // The next piece of the body (de-chunked when Transfer-Encoding is chunked), in order; pieces
+  // are at most a few hundred KiB. Returning a response stops reading: it is sent, and the
+  // connection closed with the rest of the body unread.
+  virtual std::optional<Response> Consume(std::string_view piece) = 0;
+  // The whole body has arrived (possibly empty): the answer to the request.
+  virtual Response Finish() = 0;
 };
 
 // Decides, from the request head alone (body not yet read), whether to read the body and how
@@ -50,6 +85,9 @@ struct Response {
 struct Admission {
   std::optional<Response> reject;  // set: answer with this and close the body unread
   uint64_t max_body_bytes = 0;     // used when not rejected
+  // Set: the body streams to this consumer, whose Finish() answers the request; Handle() is not
+  // called.
+  std::shared_ptr<BodyConsumer> consumer;
 };
 
 // The interface the HTTP server drives. Implementations must be thread-safe: the server calls

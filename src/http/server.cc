@@ -80,6 +80,9 @@ constexpr size_t kMaxReusedBodyCapacity = 64 * 1024;
 // Content-Length is trusted for preallocation only up to this; beyond, the body grows as it
 // arrives, so a client cannot reserve memory it does not send.
 constexpr uint64_t kMaxBodyReserve = 16 * 1024 * 1024;
+// A streamed body reaches its consumer in pieces of about this size (and a last, smaller one);
+// a streamed response is sent in pieces of this size.
+constexpr size_t kStreamPieceBytes = 512 * 1024;
 // Lingering close: after an error response sent before the request was read whole, unread input
 // is drained for a while so that closing does not reset the connection (a reset can destroy the
 // response before the client reads it).
@@ -201,9 +204,8 @@ class RequestParser final : public bhttp::basic_parser<true> {
     ++field_count_;
   }
   void on_header_impl(ErrorCode&) override { request_.headers.resize(field_count_); }
-  void on_body_init_impl(const boost::optional<uint64_t>& content_length, ErrorCode&) override {
-    if (content_length) request_.body.reserve(std::min(*content_length, kMaxBodyReserve));
-  }
+  // The body's buffer is reserved by the connection once the head is admitted.
+  void on_body_init_impl(const boost::optional<uint64_t>&, ErrorCode&) override {}
   size_t on_body_impl(beast::string_view body, ErrorCode&) override {
     request_.body.append(body.data(), body.size());
     return body.size();
@@ -509,6 +511,10 @@ class Connection final : public ConnectionBase {
   asio::awaitable<Next> SendError(int status, std::string_view code, std::string_view message);
   // Writes `response`, framed by the server: Content-Length, Date, Connection.
   asio::awaitable<bool> Write(Response& response, bool keep_alive);
+  // Sends the head in out_ followed by `body`.
+  asio::awaitable<bool> WriteHeadAndBody(std::string_view body);
+  // Sends the head in out_ and then the body `source` produces, piece by piece.
+  asio::awaitable<bool> WriteStreamedBody(BodySource& source);
   // TLS: sends close_notify, so the client can tell the end of the data from a cut connection.
   asio::awaitable<void> SendCloseNotify();
   asio::awaitable<void> LingeringClose();
@@ -618,16 +624,45 @@ asio::awaitable<typename Connection<Stream>::Next> Connection<Stream>::ServeOne(
       if (ec) co_return Next::kDrop;
     }
     parser_->body_limit(limit);  // enforced chunk by chunk for chunked bodies
-    auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, *parser_, kNoThrow);
-    if (ec) co_return co_await OnReadError(ec);
+    if (admission.consumer) {
+      request_.body.reserve(kStreamPieceBytes + kIdleReadBytes);
+    } else if (content_length) {
+      request_.body.reserve(std::min(*content_length, kMaxBodyReserve));
+    }
+    if (admission.consumer) {
+      // Streams the body to the consumer in pieces: memory stays bounded whatever its size.
+      while (!parser_->is_done()) {
+        auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, *parser_, kNoThrow);
+        if (ec) co_return co_await OnReadError(ec);
+        if (request_.body.size() < kStreamPieceBytes && !parser_->is_done()) continue;
+        std::optional<Response> stop;
+        try {
+          stop = admission.consumer->Consume(request_.body);
+        } catch (...) {
+          handler_failed = true;
+        }
+        request_.body.clear();
+        if (handler_failed) {
+          co_return co_await SendError(500, "InternalError", "Internal server error.");
+        }
+        if (stop) {
+          if (!co_await Write(*stop, /*keep_alive=*/false)) co_return Next::kDrop;
+          co_return parser_->is_done() ? Next::kClose : Next::kCloseLinger;
+        }
+      }
+    } else {
+      auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, *parser_, kNoThrow);
+      if (ec) co_return co_await OnReadError(ec);
+    }
   }
 
   Response response;
   try {
-    response = handler.Handle(request_);
+    response = admission.consumer ? admission.consumer->Finish() : handler.Handle(request_);
   } catch (...) {
     handler_failed = true;
   }
+  admission.consumer.reset();
   if (handler_failed) co_return co_await SendError(500, "InternalError", "Internal server error.");
   keep_alive = keep_alive && !server_.shutting_down();
   if (!co_await Write(response, keep_alive)) co_return Next::kDrop;
@@ -702,12 +737,14 @@ asio::awaitable<bool> Connection<Stream>::Write(Response& response, bool keep_al
     out_.append(h.name).append(": ").append(h.value).append("\r\n");
   }
   if (!has_date) out_.append("Date: ").append(CurrentHttpDate()).append("\r\n");
+  const uint64_t body_size =
+      response.body_source ? response.body_source->size() : response.body.size();
   if (!no_length && describes_unsent_body && handler_length != nullptr &&
       IsSendableHeader(Header{"Content-Length", *handler_length})) {
     out_.append("Content-Length: ").append(*handler_length).append("\r\n");
   } else if (!no_length && status != 304) {
     out_.append("Content-Length: ");
-    AppendNumber(out_, response.body.size());
+    AppendNumber(out_, body_size);
     out_.append("\r\n");
   }
   if (!keep_alive) {
@@ -717,13 +754,72 @@ asio::awaitable<bool> Connection<Stream>::Write(Response& response, bool keep_al
   }
   out_.append("\r\n");
 
-  std::array<asio::const_buffer, 2> buffers = {
-      asio::const_buffer(out_.data(), out_.size()),
-      send_body ? asio::const_buffer(response.body.data(), response.body.size())
-                : asio::const_buffer()};
   tcp().expires_after(server_.options().request_timeout);
-  auto [ec, n] = co_await asio::async_write(stream_, buffers, kNoThrow);
+  if (!send_body || !response.body_source) {
+    co_return co_await WriteHeadAndBody(send_body ? std::string_view(response.body)
+                                                  : std::string_view());
+  }
+  co_return co_await WriteStreamedBody(*response.body_source);
+}
+
+template <class Stream>
+asio::awaitable<bool> Connection<Stream>::WriteHeadAndBody(std::string_view body) {
+  const asio::const_buffer head(out_.data(), out_.size());
+  ErrorCode ec;
+  if (body.empty()) {
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, head, kNoThrow);
+  } else if constexpr (kTls) {
+    // Asio's TLS stream loses the second buffer of a gathered write whose first buffer it
+    // wrote alone (seen with bodies over one TLS record): write the two in turn.
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, head, kNoThrow);
+    if (!ec) {
+      std::tie(ec, std::ignore) = co_await asio::async_write(
+          stream_, asio::const_buffer(body.data(), body.size()), kNoThrow);
+    }
+  } else {
+    const std::array<asio::const_buffer, 2> buffers = {
+        head, asio::const_buffer(body.data(), body.size())};
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, buffers, kNoThrow);
+  }
   co_return !ec;
+}
+
+template <class Stream>
+asio::awaitable<bool> Connection<Stream>::WriteStreamedBody(BodySource& source) {
+  // The head goes out with the first piece. Each piece gets the request timeout afresh: a large
+  // body to a slow client is legitimate, a stalled client is not.
+  const uint64_t total = source.size();
+  std::unique_ptr<char[]> piece(new char[kStreamPieceBytes]);
+  uint64_t sent = 0;
+  bool head_pending = true;
+  while (sent < total || head_pending) {
+    size_t n = 0;
+    if (sent < total) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(kStreamPieceBytes, total - sent));
+      bool failed = false;
+      try {
+        StatusOr<size_t> got = source.Read(std::span<char>(piece.get(), want));
+        failed = !got.ok() || *got == 0 || *got > want;
+        if (!failed) n = *got;
+      } catch (...) {
+        failed = true;
+      }
+      // Closing mid-body is the only honest signal once the head promised a length.
+      if (failed) co_return false;
+    }
+    tcp().expires_after(server_.options().request_timeout);
+    const std::string_view data(piece.get(), n);
+    if (head_pending) {
+      if (!co_await WriteHeadAndBody(data)) co_return false;
+    } else {
+      auto [ec, written] =
+          co_await asio::async_write(stream_, asio::const_buffer(data.data(), n), kNoThrow);
+      if (ec) co_return false;
+    }
+    head_pending = false;
+    sent += n;
+  }
+  co_return true;
 }
 
 template <class Stream>

@@ -270,6 +270,29 @@ class TlsFilesDir {
   std::string dir_;
 };
 
+// The byte at offset i of a "/download" body.
+char PatternByte(uint64_t i) { return static_cast<char>('a' + (i * 7 + i / 1000) % 26); }
+
+// Produces `size` pattern bytes in reads of at most 100,000 bytes; with `fail`, errors halfway.
+class PatternSource : public BodySource {
+ public:
+  PatternSource(uint64_t size, bool fail) : size_(size), fail_(fail) {}
+  uint64_t size() const override { return size_; }
+  StatusOr<size_t> Read(std::span<char> buffer) override {
+    if (fail_ && offset_ >= size_ / 2) return InternalError("disk on fire");
+    const size_t n =
+        static_cast<size_t>(std::min<uint64_t>({buffer.size(), 100000, size_ - offset_}));
+    for (size_t i = 0; i < n; ++i) buffer[i] = PatternByte(offset_ + i);
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  uint64_t size_;
+  bool fail_;
+  uint64_t offset_ = 0;
+};
+
 // Echoes the request: status 200, X-Target = the raw target, body = the request body. Records
 // what it saw. "/deny..." is rejected at admission, "/slow" takes 500 ms, "/throw" throws, HEAD
 // answers with an object's Content-Length, "/stop" calls Shutdown() on stop_from_handler.
@@ -286,6 +309,10 @@ class FakeHandler : public Handler {
       r.body = "denied";
       return Admission{r, 0};
     }
+    if (StartsWith(head.target, "/stream")) {
+      auto consumer = std::make_shared<RecordingConsumer>(*this, head.target == "/stream-stop");
+      return Admission{std::nullopt, max_body_bytes.load(), consumer};
+    }
     return Admission{std::nullopt, max_body_bytes.load()};
   }
 
@@ -301,6 +328,11 @@ class FakeHandler : public Handler {
       std::this_thread::sleep_for(500ms);
     }
     Response r;
+    if (StartsWith(request.target, "/download")) {
+      const bool fail = request.target == "/download-fail";
+      r.body_source = std::make_shared<PatternSource>(download_bytes.load(), fail);
+      return r;
+    }
     if (request.method == "HEAD") {
       r.SetHeader("Content-Length", "1234");
       return r;
@@ -319,7 +351,22 @@ class FakeHandler : public Handler {
     return handled_;
   }
 
+  // What streamed bodies ("/stream...") delivered: the size of each piece, whether Finish ran,
+  // and how many consumers were destroyed (after Finish or without it).
+  struct StreamLog {
+    std::vector<size_t> pieces;
+    std::string bytes;
+    bool finished = false;
+    bool destroyed = false;
+  };
+  std::vector<StreamLog> streams() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return streams_;
+  }
+
   std::atomic<uint64_t> max_body_bytes{1 << 20};
+  // The size of "/download" bodies (a byte pattern, streamed from a BodySource).
+  std::atomic<uint64_t> download_bytes{0};
   std::atomic<bool> slow_started{false};
   std::atomic<Server*> stop_from_handler{nullptr};
 
@@ -327,6 +374,43 @@ class FakeHandler : public Handler {
   std::mutex mu_;
   std::vector<Request> admitted_;
   std::vector<Request> handled_;
+  std::vector<StreamLog> streams_;
+
+  // Records every piece; "/stream-stop" answers 400 after the first one.
+  class RecordingConsumer : public BodyConsumer {
+   public:
+    RecordingConsumer(FakeHandler& owner, bool stop_early) : owner_(owner), stop_(stop_early) {
+      std::lock_guard<std::mutex> lock(owner_.mu_);
+      index_ = owner_.streams_.size();
+      owner_.streams_.emplace_back();
+    }
+    ~RecordingConsumer() override {
+      std::lock_guard<std::mutex> lock(owner_.mu_);
+      owner_.streams_[index_].destroyed = true;
+    }
+    std::optional<Response> Consume(std::string_view piece) override {
+      std::lock_guard<std::mutex> lock(owner_.mu_);
+      owner_.streams_[index_].pieces.push_back(piece.size());
+      owner_.streams_[index_].bytes.append(piece);
+      if (!stop_) return std::nullopt;
+      Response r;
+      r.status = 400;
+      r.body = "stopped";
+      return r;
+    }
+    Response Finish() override {
+      std::lock_guard<std::mutex> lock(owner_.mu_);
+      owner_.streams_[index_].finished = true;
+      Response r;
+      r.body = "received " + std::to_string(owner_.streams_[index_].bytes.size());
+      return r;
+    }
+
+   private:
+    FakeHandler& owner_;
+    bool stop_;
+    size_t index_ = 0;
+  };
 };
 
 enum class Transport { kPlain, kTls };
@@ -514,6 +598,159 @@ TEST_P(ServerTest, RejectedAdmissionAnswersWithoutContinueAndCloses) {
   EXPECT_THAT(raw, ::testing::EndsWith("\r\n\r\ndenied"));
   EXPECT_EQ(handler_.admitted().size(), 1u);
   EXPECT_TRUE(handler_.handled().empty());
+}
+
+// A body of n bytes that differ from one position to the next.
+std::string PatternBody(size_t n) {
+  std::string body(n, '\0');
+  for (size_t i = 0; i < n; ++i) body[i] = PatternByte(i);
+  return body;
+}
+
+TEST_P(ServerTest, StreamedBodyArrivesInBoundedPiecesThenFinishAnswers) {
+  handler_.max_body_bytes = 8 << 20;
+  auto server = StartServer();
+  Client c = Connect(server->port());
+  const std::string body = PatternBody(3 * 1024 * 1024 + 17);
+  c.Send("PUT /stream HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n");
+  c.Send(body);
+  std::optional<RawResponse> r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "received " + std::to_string(body.size()));
+  std::vector<FakeHandler::StreamLog> streams = handler_.streams();
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_TRUE(streams[0].finished);
+  EXPECT_TRUE(streams[0].destroyed);
+  EXPECT_TRUE(streams[0].bytes == body);
+  EXPECT_GE(streams[0].pieces.size(), 4u);
+  for (size_t piece : streams[0].pieces) EXPECT_LE(piece, 640u * 1024);
+  EXPECT_TRUE(handler_.handled().empty());  // Finish answered, not Handle
+  // The connection stays usable.
+  c.Send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+  r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->Find("X-Target"), "/next");
+}
+
+TEST_P(ServerTest, StreamedChunkedBodyIsDechunked) {
+  auto server = StartServer();
+  Client c = Connect(server->port());
+  c.Send(
+      "PUT /stream HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  std::optional<RawResponse> r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "received 11");
+  EXPECT_EQ(handler_.streams().at(0).bytes, "hello world");
+}
+
+TEST_P(ServerTest, StreamedRequestWithoutBodyGoesStraightToFinish) {
+  auto server = StartServer();
+  Client c = Connect(server->port());
+  c.Send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::optional<RawResponse> r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "received 0");
+  EXPECT_TRUE(handler_.streams().at(0).pieces.empty());
+}
+
+TEST_P(ServerTest, ConsumerThatStopsIsAnsweredAndTheConnectionClosed) {
+  handler_.max_body_bytes = 8 << 20;
+  auto server = StartServer();
+  Client c = Connect(server->port());
+  const std::string body = PatternBody(2 * 1024 * 1024);
+  c.Send("PUT /stream-stop HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n");
+  c.Send(body);
+  std::optional<RawResponse> r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(r->body, "stopped");
+  EXPECT_EQ(r->Find("Connection"), "close");
+  EXPECT_TRUE(c.WaitForClose());
+  std::vector<FakeHandler::StreamLog> streams = handler_.streams();
+  EXPECT_EQ(streams.at(0).pieces.size(), 1u);
+  EXPECT_FALSE(streams.at(0).finished);
+}
+
+TEST_P(ServerTest, TruncatedStreamedBodyDestroysTheConsumerWithoutFinish) {
+  handler_.max_body_bytes = 8 << 20;
+  auto server = StartServer();
+  {
+    Client c = Connect(server->port());
+    c.Send("PUT /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n");
+    c.Send(PatternBody(1000));
+  }  // the client goes away mid-body
+  for (int i = 0; i < 200 && !(handler_.streams().size() == 1 && handler_.streams()[0].destroyed);
+       ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  std::vector<FakeHandler::StreamLog> streams = handler_.streams();
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_TRUE(streams[0].destroyed);
+  EXPECT_FALSE(streams[0].finished);
+}
+
+TEST_P(ServerTest, StreamedUploadGetsContinueOnlyAfterAdmission) {
+  handler_.max_body_bytes = 8 << 20;
+  auto server = StartServer();
+  Client c = Connect(server->port());
+  c.Send("PUT /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(c.ReadExactly(kContinue.size()), kContinue);
+  c.Send("data");
+  std::optional<RawResponse> r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "received 4");
+}
+
+TEST_P(ServerTest, LargeEchoedBodyArrivesWhole) {
+  auto server = StartServer();
+  Client c = Connect(server->port());
+  const std::string body = PatternBody(300 * 1000);
+  c.Send("PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n");
+  c.Send(body);
+  std::optional<RawResponse> r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body.size(), body.size());
+  EXPECT_TRUE(r->body == body);
+}
+
+TEST_P(ServerTest, BodySourceIsStreamedWithItsLength) {
+  handler_.download_bytes = 5 * 1024 * 1024 + 3;
+  auto server = StartServer();
+  Client c = Connect(server->port());
+  c.Send("GET /download HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::optional<RawResponse> r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->Find("Content-Length"), std::to_string(5 * 1024 * 1024 + 3));
+  EXPECT_EQ(r->body.size(), 5u * 1024 * 1024 + 3);
+  EXPECT_TRUE(r->body == PatternBody(5 * 1024 * 1024 + 3));
+  // HEAD describes the same body without sending it, and the connection stays in sync.
+  c.Send("HEAD /download HTTP/1.1\r\nHost: x\r\n\r\n");
+  r = c.ReadResponse(/*head_request=*/true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->Find("Content-Length"), std::to_string(5 * 1024 * 1024 + 3));
+  c.Send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+  r = c.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->Find("X-Target"), "/after");
+}
+
+TEST_P(ServerTest, BodySourceFailureCutsTheConnectionShort) {
+  handler_.download_bytes = 2 * 1024 * 1024;
+  auto server = StartServer();
+  Client c = Connect(server->port());
+  c.Send("GET /download-fail HTTP/1.1\r\nHost: x\r\n\r\n");
+  bool closed = false;
+  const std::string all = c.ReadUntilClose(&closed);
+  EXPECT_TRUE(closed);
+  EXPECT_THAT(all, HasSubstr("Content-Length: 2097152"));
+  const size_t head_end = all.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_LT(all.size() - head_end - 4, 2u * 1024 * 1024);
 }
 
 TEST_P(ServerTest, ContentLengthOverTheAdmittedLimitIs413WithoutContinue) {
