@@ -24,28 +24,6 @@ TimePoint WholeSeconds(TimePoint t) {
 
 std::string Dirname(const std::string& path) { return path.substr(0, path.rfind('/')); }
 
-Status FsyncDirectory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, "opening " + dir);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return ErrnoStatus(err, "syncing " + dir);
-  return OkStatus();
-}
-
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, "writing " + path);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return OkStatus();
-}
-
 StatusOr<std::string> LoadOrCreateNodeId(const std::string& audit_dir, RandomSource* random) {
   const std::string path = audit_dir + "/node-id";
   auto text = ReadFile(path);

@@ -31,16 +31,6 @@ void CloseQuietly(int fd) {
   if (fd >= 0) ::close(fd);
 }
 
-Status FsyncDirectory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, "opening " + dir);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return ErrnoStatus(err, "syncing " + dir);
-  return OkStatus();
-}
-
 // The entries of a folder other than "." and "..".
 StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
@@ -64,15 +54,8 @@ BlobWriter::~BlobWriter() {
 
 Status BlobWriter::Append(std::string_view data) {
   if (fd_ < 0) return FailedPreconditionError("blob writer already committed");
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd_, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, "writing a blob");
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-    size_ += static_cast<uint64_t>(n);
-  }
+  SIGIL_RETURN_IF_ERROR(WriteAll(fd_, data, "a blob"));
+  size_ += data.size();
   return OkStatus();
 }
 

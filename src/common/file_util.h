@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 
@@ -20,6 +21,12 @@ Status WriteFileAtomically(const std::string& path, const std::string& content, 
 
 // Reads a whole (small) file. kNotFound when it does not exist.
 StatusOr<std::string> ReadFile(const std::string& path);
+
+// Writes all of `data` to `fd` (retrying short writes and EINTR); `what` names the file in errors.
+Status WriteAll(int fd, std::string_view data, const std::string& what);
+
+// fsync(2) of a directory, so a rename or a new file in it survives a crash.
+Status FsyncDirectory(const std::string& dir);
 
 // The permission bits of `path` (kNotFound when absent).
 StatusOr<mode_t> FileMode(const std::string& path);
