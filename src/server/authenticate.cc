@@ -43,7 +43,14 @@ std::variant<Authenticated, auth::AuthError> AuthenticateQueryRequest(
   verify.max_skew = options.max_skew;
   verify.path_mode = auth::PathMode::kNormalized;
   verify.payload_hash = Sha256Hex(request.body);
+  return AuthenticateSigV4Request(request, claims, verify, snapshot, now, cache, sealer);
+}
 
+std::variant<Authenticated, auth::AuthError> AuthenticateSigV4Request(
+    const http::Request& request, const auth::SignatureClaims& claims,
+    const auth::VerifyOptions& verify, const IdentitySnapshot& snapshot, TimePoint now,
+    auth::SigningKeyCache& cache, const auth::SessionTokenSealer& sealer,
+    Sha256Digest* signing_key) {
   if (claims.security_token) {
     auth::SessionOrRejection opened = sealer.Open(*claims.security_token, now);
     if (const auto* rejected = std::get_if<auth::TokenRejection>(&opened)) return rejected->error;
@@ -59,6 +66,7 @@ std::variant<Authenticated, auth::AuthError> AuthenticateQueryRequest(
       SecureWipe(session.secret_access_key);
       return *error;
     }
+    if (signing_key != nullptr) *signing_key = cache.Get(session.secret_access_key, claims.scope);
     Principal principal = SessionPrincipal(session);
     SecureWipe(session.secret_access_key);
     return Authenticated{std::move(principal), claims.scope};
@@ -71,6 +79,7 @@ std::variant<Authenticated, auth::AuthError> AuthenticateQueryRequest(
   if (auto error = auth::VerifySignature(request, claims, key->secret, now, verify, cache)) {
     return *error;
   }
+  if (signing_key != nullptr) *signing_key = cache.Get(key->secret, claims.scope);
   return Authenticated{key->principal, claims.scope};
 }
 

@@ -33,6 +33,16 @@ struct Authenticated {
 // token that does not open (tampered, truncated, unknown key: InvalidClientTokenId; expired:
 // ExpiredToken), a token whose key id differs from the signature's, a long-term key sent with
 // a token, and any signature that does not verify; see auth::AuthFailure for the reasons.
+// The general form: verifies with the caller's VerifyOptions (S3 passes PathMode::kS3 and the
+// x-amz-content-sha256 value as payload hash). When `signing_key` is not null it receives the
+// derived signing key of a verified request, for checking aws-chunked chunk signatures; the
+// caller wipes it after use.
+std::variant<Authenticated, auth::AuthError> AuthenticateSigV4Request(
+    const http::Request& request, const auth::SignatureClaims& claims,
+    const auth::VerifyOptions& verify, const IdentitySnapshot& snapshot, TimePoint now,
+    auth::SigningKeyCache& cache, const auth::SessionTokenSealer& sealer,
+    Sha256Digest* signing_key = nullptr);
+
 std::variant<Authenticated, auth::AuthError> AuthenticateQueryRequest(
     const http::Request& request, const auth::SignatureClaims& claims,
     const IdentitySnapshot& snapshot, TimePoint now, const AuthenticateOptions& options,

@@ -419,6 +419,7 @@ void RecordAudit(const http::Request& request, std::string_view request_id, cons
 }  // namespace
 
 http::Admission AdmitRequest(const http::Request& head, const PipelineDeps& deps) {
+  if (deps.s3 != nullptr && deps.s3->Claims(head)) return deps.s3->Admit(head);
   // Refuse an oversized body before it is sent, in AWS's shape and with a request id. (Chunked
   // bodies are cut off by the HTTP layer at the same limit while they stream.)
   auto length = head.FindHeader("Content-Length");

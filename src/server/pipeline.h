@@ -22,6 +22,16 @@
 
 namespace sigil::server {
 
+// A REST-protocol front (S3) that takes over the requests it claims, from their heads on.
+class RestFront {
+ public:
+  virtual ~RestFront() = default;
+  // Whether `head` is this front's request rather than a query/JSON-protocol one.
+  virtual bool Claims(const http::Request& head) const = 0;
+  // Answers the request: a rejection, or an admission whose consumer receives the body.
+  virtual http::Admission Admit(const http::Request& head) = 0;
+};
+
 struct PipelineDeps {
   const IdentityService& identity;
   KeyUsageTracker& usage;
@@ -44,6 +54,8 @@ struct PipelineDeps {
   audit::Writer* audit = nullptr;
   // The JSON-protocol service CloudTrail (requests with X-Amz-Target); null: not served.
   const api::QueryService* cloudtrail = nullptr;
+  // S3, served by its own front; null: not served.
+  RestFront* s3 = nullptr;
 };
 
 // Decides from the head whether to read the body (and how much of it).

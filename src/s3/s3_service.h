@@ -1,0 +1,72 @@
+// The S3 REST front: takes over the requests that are S3's (virtual-hosted, signed for "s3",
+// SigV2, or anonymous requests the query/JSON pipeline does not serve), and answers each one
+// from its head: route, authenticate, authorize (identity policies with the bucket policy in the
+// full decision procedure), then stream the body, if any, into the operation. So a denied upload
+// is refused before its body is sent (100-continue comes only after admission). Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audit/writer.h"
+#include "auth/session_token.h"
+#include "auth/sigv4.h"
+#include "blob/blob_store.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "http/message.h"
+#include "identity/identity_service.h"
+#include "identity/session_policies.h"
+#include "server/authorize.h"
+#include "server/pipeline.h"
+#include "server/request_log.h"
+#include "server/server_metrics.h"
+#include "store/object_store.h"
+
+namespace sigil::s3 {
+
+struct S3Options {
+  // Virtual-hosted-style addressing: "s3.example.com" serves bucket.s3.example.com; empty: off.
+  std::string virtual_host_domain;
+  // Accept legacy Signature Version 2 (header and presigned query).
+  bool allow_sigv2 = true;
+  // The regions a signature may name; the first is where buckets go without a LocationConstraint
+  // ... except that S3 names that one "us-east-1" in GetBucketLocation by an empty answer.
+  std::vector<std::string> regions = {"us-east-1"};
+  std::chrono::seconds max_skew{900};
+  // Bodies of requests that are not uploads (policies, tagging, DeleteObjects, Complete...).
+  uint64_t max_document_bytes = 4 * 1024 * 1024;
+};
+
+struct S3Deps {
+  ObjectStore& store;
+  BlobStore& blobs;
+  const IdentityService& identity;
+  const Clock& clock;
+  RandomSource& random;
+  auth::SigningKeyCache& signing_keys;
+  const auth::SessionTokenSealer& sealer;
+  SessionPolicyCompiler& session_policies;
+  const server::RequestLog& log;
+  server::SourceIpOptions source_ip;
+  S3Options options;
+  server::ServerMetrics* metrics = nullptr;
+};
+
+class S3Service final : public server::RestFront {
+ public:
+  explicit S3Service(S3Deps deps) : deps_(std::move(deps)) {}
+
+  bool Claims(const http::Request& head) const override;
+  http::Admission Admit(const http::Request& head) override;
+
+  // Removes blob files no row names (a crash between writing a blob and committing its row),
+  // older than an hour so a write in flight on another node is spared. Returns how many.
+  StatusOr<size_t> SweepOrphanBlobs();
+
+ private:
+  S3Deps deps_;
+};
+
+}  // namespace sigil::s3
