@@ -588,7 +588,7 @@ Status Migrate(Db& db, const Clock& clock) {
     const std::string context = "schema migration " + std::to_string(migration.version) + " (" +
                                 std::string(migration.description) + ")";
     for (std::string_view sql : migration.statements) {
-      SIGIL_RETURN_IF_ERROR(WithContext(db.Exec(sql), context));
+      SIGIL_RETURN_IF_ERROR(WithContext(db.Exec(SqliteDialect(sql)), context));
     }
     SIGIL_RETURN_IF_ERROR(WithContext(
         Run(db, kInsertSchemaVersion, int64_t{migration.version}, ToMillis(clock.Now())), context));
