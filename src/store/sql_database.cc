@@ -8,6 +8,7 @@
 #include "store/migrations.h"
 #include "store/postgres_db.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_metadata_store.h"
 
 namespace sigil {
 
@@ -74,27 +75,31 @@ class SqliteTransaction final : public SqlTransaction {
   sqlite::Db& db_;
 };
 
+// Runs a function with exclusive use of a connection: the database's own, or one it shares.
+using SqliteConnection = std::function<Status(const std::function<Status(sqlite::Db&)>&)>;
+
 class SqliteDatabase final : public SqlDatabase {
  public:
-  SqliteDatabase(std::string path, sqlite::Db db) : path_(std::move(path)), db_(std::move(db)) {}
+  SqliteDatabase(std::string path, SqliteConnection connection)
+      : path_(std::move(path)), connection_(std::move(connection)) {}
 
   Status Transact(Mode mode, const Body& body) override {
-    std::lock_guard lock(mu_);
-    // A busy database was already waited for (the busy timeout): no retry here.
-    SIGIL_ASSIGN_OR_RETURN(sqlite::Transaction txn, mode == Mode::kWrite
-                                                        ? sqlite::Transaction::Begin(db_)
-                                                        : sqlite::Transaction::BeginRead(db_));
-    SqliteTransaction statements(db_);
-    SIGIL_RETURN_IF_ERROR(body(statements));
-    return txn.Commit();
+    return connection_([&](sqlite::Db& db) -> Status {
+      // A busy database was already waited for (the busy timeout): no retry here.
+      SIGIL_ASSIGN_OR_RETURN(sqlite::Transaction txn, mode == Mode::kWrite
+                                                          ? sqlite::Transaction::Begin(db)
+                                                          : sqlite::Transaction::BeginRead(db));
+      SqliteTransaction statements(db);
+      SIGIL_RETURN_IF_ERROR(body(statements));
+      return txn.Commit();
+    });
   }
 
   std::string Describe() const override { return "sqlite " + path_; }
 
  private:
   const std::string path_;
-  std::mutex mu_;
-  sqlite::Db db_;  // guarded by mu_
+  const SqliteConnection connection_;
 };
 
 // ---- PostgreSQL: a pool of connections, each lent to one transaction at a time.
@@ -208,8 +213,25 @@ class PostgresDatabase final : public SqlDatabase {
 }  // namespace
 
 StatusOr<std::unique_ptr<SqlDatabase>> OpenSqliteDatabase(const std::string& path) {
+  struct Own {
+    explicit Own(sqlite::Db opened) : db(std::move(opened)) {}
+    std::mutex mu;
+    sqlite::Db db;  // guarded by mu
+  };
   SIGIL_ASSIGN_OR_RETURN(sqlite::Db db, sqlite::Db::Open(path));
-  return std::unique_ptr<SqlDatabase>(new SqliteDatabase(path, std::move(db)));
+  auto own = std::make_shared<Own>(std::move(db));
+  return std::unique_ptr<SqlDatabase>(
+      new SqliteDatabase(path, [own](const std::function<Status(sqlite::Db&)>& fn) {
+        std::lock_guard lock(own->mu);
+        return fn(own->db);
+      }));
+}
+
+std::unique_ptr<SqlDatabase> SqliteDatabaseSharing(SqliteMetadataStore& store,
+                                                   const std::string& path) {
+  return std::make_unique<SqliteDatabase>(
+      path,
+      [&store](const std::function<Status(sqlite::Db&)>& fn) { return store.WithConnection(fn); });
 }
 
 StatusOr<std::unique_ptr<SqlDatabase>> ConnectPostgresDatabase(const std::string& conninfo,

@@ -2,8 +2,8 @@
 // PostgreSQL's $1..$N placeholders and COLLATE "C" (the SQLite side rewrites both, see
 // SqliteDialect in migrations.h), parameters are NULL, integers or text, and every column is
 // read back as text or an integer. Work happens inside SqlDatabase::Transact, which owns
-// transactions, retries and connections. Thread-safe: SQLite serializes on one connection,
-// PostgreSQL lends each transaction a connection from a small pool.
+// transactions, retries and connections. Thread-safe: SQLite serializes on one connection (its
+// own, or the metadata store's), PostgreSQL lends each transaction one from a small pool.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,8 @@
 #include "common/status.h"
 
 namespace sigil {
+
+class SqliteMetadataStore;
 
 // One statement parameter: NULL, an integer or text (UTF-8, no NUL byte).
 using SqlParam = std::variant<std::monostate, int64_t, std::string>;
@@ -77,6 +79,12 @@ class SqlDatabase {
 // Opens the SQLite database file at `path` (see sqlite::Db::Open): one connection, used under a
 // mutex. Does not migrate (the metadata store owns the schema).
 StatusOr<std::unique_ptr<SqlDatabase>> OpenSqliteDatabase(const std::string& path);
+
+// Over the connection of `store` (which must outlive the result), taking turns with it: see
+// SqliteMetadataStore::WithConnection for why a server prefers this. `path` is the store's file,
+// for Describe.
+std::unique_ptr<SqlDatabase> SqliteDatabaseSharing(SqliteMetadataStore& store,
+                                                   const std::string& path);
 
 // Connects to PostgreSQL with a libpq connection string (see postgres::Db::Connect), checking
 // one connection now; up to `max_connections` (>= 1) are opened on demand and kept for reuse.

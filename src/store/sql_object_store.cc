@@ -467,6 +467,11 @@ StatusOr<std::unique_ptr<SqlObjectStore>> SqlObjectStore::OpenSqlite(const std::
   return Open(std::move(db));
 }
 
+StatusOr<std::unique_ptr<SqlObjectStore>> SqlObjectStore::OpenSharingSqlite(
+    SqliteMetadataStore& metadata, const std::string& path) {
+  return Open(SqliteDatabaseSharing(metadata, path));
+}
+
 StatusOr<std::unique_ptr<SqlObjectStore>> SqlObjectStore::OpenPostgres(const std::string& conninfo,
                                                                        int max_connections) {
   SIGIL_ASSIGN_OR_RETURN(std::unique_ptr<SqlDatabase> db,

@@ -23,8 +23,13 @@ class SqlObjectStore final : public ObjectStore {
   // Over `db`, whose schema must be at LatestSchemaVersion() (kFailedPrecondition otherwise,
   // e.g. when no metadata store has migrated it yet).
   static StatusOr<std::unique_ptr<SqlObjectStore>> Open(std::unique_ptr<SqlDatabase> db);
-  // A connection of its own to the SQLite file the metadata store uses (DATA_DIR/sigil.db).
+  // A connection of its own to the SQLite file the metadata store uses (DATA_DIR/sigil.db): for
+  // tools and tests; a server prefers OpenSharingSqlite.
   static StatusOr<std::unique_ptr<SqlObjectStore>> OpenSqlite(const std::string& path);
+  // On the connection of the metadata store that opened (and migrated) `path`, which must
+  // outlive this store; what a server wants (see SqliteMetadataStore::WithConnection).
+  static StatusOr<std::unique_ptr<SqlObjectStore>> OpenSharingSqlite(SqliteMetadataStore& metadata,
+                                                                     const std::string& path);
   // A pool of up to `max_connections` connections to the metadata store's PostgreSQL database.
   static StatusOr<std::unique_ptr<SqlObjectStore>> OpenPostgres(const std::string& conninfo,
                                                                 int max_connections = 8);

@@ -26,6 +26,26 @@ INSTANTIATE_TEST_SUITE_P(
         }}),
     ObjectStoreFactoryName);
 
+// The same suite on the metadata store's connection. The metadata store of the running test
+// lives here: replaced by the next test's (its object store is gone by then).
+std::unique_ptr<SqliteMetadataStore>& SharedMetadataStore() {
+  static auto* store = new std::unique_ptr<SqliteMetadataStore>;
+  return *store;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SqliteShared, ObjectStoreContract,
+    ::testing::Values(ObjectStoreFactory{
+        .name = "SqliteShared",
+        .create = [](const std::string& dir) -> StatusOr<std::unique_ptr<ObjectStore>> {
+          const std::string path = dir + "/sigil.db";
+          SIGIL_ASSIGN_OR_RETURN(SharedMetadataStore(), SqliteMetadataStore::Open(path));
+          SIGIL_ASSIGN_OR_RETURN(auto store,
+                                 SqlObjectStore::OpenSharingSqlite(*SharedMetadataStore(), path));
+          return std::unique_ptr<ObjectStore>(std::move(store));
+        }}),
+    ObjectStoreFactoryName);
+
 TEST(SqliteDialectTest, RewritesPlaceholdersAndByteOrderCollation) {
   EXPECT_EQ(SqliteDialect("SELECT a FROM t WHERE b = $1 AND c > $12 ORDER BY a COLLATE \"C\""),
             "SELECT a FROM t WHERE b = ?1 AND c > ?12 ORDER BY a COLLATE BINARY");
@@ -77,6 +97,37 @@ TEST(SqlObjectStoreSqliteTest, SharesTheFileWithTheMetadataStore) {
   auto bucket = (*objects)->GetBucket("b");
   ASSERT_THAT(bucket, IsOk());
   EXPECT_EQ(bucket->account_id, "111111111111");
+}
+
+// Writes on the metadata store's own connection are not changes made elsewhere; those of a
+// second connection are (PRAGMA data_version), which would make a server reload its identity
+// snapshot after S3 writes.
+TEST(SqlObjectStoreSqliteTest, SharingTheConnectionIsNotAChangeElsewhere) {
+  ScratchDir dir;
+  const std::string path = dir.File("sigil.db");
+  auto metadata = SqliteMetadataStore::Open(path);
+  ASSERT_THAT(metadata, IsOk());
+  auto shared = SqlObjectStore::OpenSharingSqlite(**metadata, path);
+  ASSERT_THAT(shared, IsOk());
+  auto own = SqlObjectStore::OpenSqlite(path);
+  ASSERT_THAT(own, IsOk());
+  EXPECT_EQ((*shared)->Describe(), "sqlite " + path);
+  ASSERT_THAT((*metadata)->ChangedElsewhere(), IsOk());
+
+  ASSERT_THAT((*shared)->CreateBucket(BucketRecord{.name = "b", .account_id = "111111111111"}),
+              IsOk());
+  auto changed = (*metadata)->ChangedElsewhere();
+  ASSERT_THAT(changed, IsOk());
+  EXPECT_FALSE(*changed);
+
+  ASSERT_THAT((*own)->CreateBucket(BucketRecord{.name = "c", .account_id = "111111111111"}),
+              IsOk());
+  changed = (*metadata)->ChangedElsewhere();
+  ASSERT_THAT(changed, IsOk());
+  EXPECT_TRUE(*changed);
+  auto buckets = (*shared)->ListBuckets("111111111111");
+  ASSERT_THAT(buckets, IsOk());
+  EXPECT_EQ(buckets->size(), 2u);
 }
 
 }  // namespace

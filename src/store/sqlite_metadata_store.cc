@@ -645,6 +645,11 @@ Status SqliteMetadataStore::Ping() {
   return CheckSchemaVersion(s.ColumnInt64(0));
 }
 
+Status SqliteMetadataStore::WithConnection(const std::function<Status(sqlite::Db&)>& fn) {
+  std::lock_guard lock(mu_);
+  return fn(db_);
+}
+
 StatusOr<int64_t> SqliteMetadataStore::DataVersion() {
   SIGIL_ASSIGN_OR_RETURN(Statement s, db_.Prepare(kSelectDataVersion));
   SIGIL_ASSIGN_OR_RETURN(bool row, s.Step());
