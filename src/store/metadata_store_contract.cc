@@ -1,33 +1,12 @@
 #include "store/metadata_store_contract.h"
 
-#include <stdlib.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <thread>
 
 namespace sigil {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-ScratchDir::ScratchDir() {
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") +
-                        "/sigil-store-test-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) {
-    ADD_FAILURE() << "mkdtemp(" << pattern << "): " << std::strerror(errno);
-    return;
-  }
-  path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ignored;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-}
 
 void MetadataStoreContract::SetUp() {
   auto store = GetParam().create(scratch_.path());

@@ -199,8 +199,84 @@ const std::vector<Migration>& Migrations() {
            " tag_value TEXT NOT NULL,"
            " PRIMARY KEY (serial_number, position))",
        }},
+      // TODO(merge): numbered 4 only because versions must be contiguous; the EC2 branch adds
+      // its own step 4, and this one becomes 5 when both land.
+      {4,
+       "S3 buckets, objects, multipart uploads and their parts",
+       {
+           // Names, keys and upload ids are COLLATE "C" (byte order, as S3 lists them; SQLite's
+           // BINARY), so listing scans the primary key in order in both backends. No reference
+           // to accounts: the S3 layer owns who may own a bucket. Tag sets are JSON
+           // [["key", "value"], ...]; policy and the other sub-resources are NULL when unset.
+           "CREATE TABLE buckets ("
+           " name TEXT COLLATE \"C\" NOT NULL PRIMARY KEY,"
+           " account_id TEXT NOT NULL,"
+           " region TEXT NOT NULL,"
+           " created_ms BIGINT NOT NULL,"
+           " policy TEXT,"
+           " public_access_block TEXT,"
+           " ownership_controls TEXT,"
+           " tags TEXT NOT NULL)",
+
+           "CREATE INDEX buckets_account ON buckets (account_id, name)",
+
+           // blobs: JSON [["blob id", size], ...], the object's bytes in order. attributes: the
+           // S3 layer's JSON, kept verbatim. A bucket with objects cannot be deleted.
+           "CREATE TABLE objects ("
+           " bucket TEXT COLLATE \"C\" NOT NULL REFERENCES buckets (name),"
+           " object_key TEXT COLLATE \"C\" NOT NULL,"
+           " blobs TEXT NOT NULL,"
+           " size BIGINT NOT NULL,"
+           " etag TEXT NOT NULL,"
+           " last_modified_ms BIGINT NOT NULL,"
+           " owner_account_id TEXT NOT NULL,"
+           " attributes TEXT NOT NULL,"
+           " tags TEXT NOT NULL,"
+           " PRIMARY KEY (bucket, object_key))",
+
+           "CREATE TABLE uploads ("
+           " upload_id TEXT COLLATE \"C\" NOT NULL PRIMARY KEY,"
+           " bucket TEXT COLLATE \"C\" NOT NULL REFERENCES buckets (name),"
+           " object_key TEXT COLLATE \"C\" NOT NULL,"
+           " initiated_ms BIGINT NOT NULL,"
+           " owner_account_id TEXT NOT NULL,"
+           " initiator_arn TEXT NOT NULL,"
+           " attributes TEXT NOT NULL,"
+           " tags TEXT NOT NULL)",
+
+           // ListMultipartUploads' order; also serves the has-uploads check of DeleteBucket.
+           "CREATE INDEX uploads_listing ON uploads (bucket, object_key, initiated_ms, upload_id)",
+
+           "CREATE TABLE parts ("
+           " upload_id TEXT COLLATE \"C\" NOT NULL"
+           "  REFERENCES uploads (upload_id) ON DELETE CASCADE,"
+           " part_number INTEGER NOT NULL,"
+           " blob_id TEXT NOT NULL,"
+           " size BIGINT NOT NULL,"
+           " etag TEXT NOT NULL,"
+           " last_modified_ms BIGINT NOT NULL,"
+           " attributes TEXT NOT NULL,"
+           " PRIMARY KEY (upload_id, part_number))",
+       }},
   };
   return kMigrations;
+}
+
+std::string SqliteDialect(std::string_view sql) {
+  constexpr std::string_view kByteOrder = "COLLATE \"C\"";
+  std::string out;
+  out.reserve(sql.size());
+  for (size_t i = 0; i < sql.size(); ++i) {
+    if (sql.substr(i, kByteOrder.size()) == kByteOrder) {
+      out += "COLLATE BINARY";
+      i += kByteOrder.size() - 1;
+    } else if (sql[i] == '$' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+      out += '?';
+    } else {
+      out += sql[i];
+    }
+  }
+  return out;
 }
 
 int LatestSchemaVersion() { return Migrations().back().version; }

@@ -1,10 +1,11 @@
-// The versioned schema of the metadata store: an ordered list of migration steps shared by every
-// SQL backend (SQLite and PostgreSQL, verbatim), so the SQL is written portably (TEXT, INTEGER,
-// BIGINT; no backend-only types). Each backend's runner applies the steps newer than the version
-// recorded in `schema_migrations`. Immutable data; thread-safe.
+// The versioned schema of the metadata and object stores: an ordered list of migration steps
+// shared by every SQL backend (PostgreSQL verbatim, SQLite through SqliteDialect), so the SQL is
+// written portably (TEXT, INTEGER, BIGINT; no backend-only types). Each backend's runner applies
+// the steps newer than the version recorded in `schema_migrations`. Immutable data; thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,13 @@ inline constexpr std::string_view kCreateSchemaMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version BIGINT NOT NULL PRIMARY KEY,"
     " applied_at BIGINT NOT NULL)";  // Unix milliseconds
+
+// Where the dialects differ, Sigil's SQL is written as PostgreSQL reads it: $1..$N placeholders,
+// and COLLATE "C" for text compared and sorted by its bytes. This is the same text as SQLite
+// reads it: ?1..?N, and COLLATE BINARY (SQLite's default, the same byte order). The SQLite
+// runner passes every migration statement through it. Sigil's SQL has no '$' or COLLATE "C"
+// inside string literals, which this rewrite would change too.
+std::string SqliteDialect(std::string_view sql);
 
 // All steps, in ascending version order. To change the schema, append a step; never edit one
 // that has shipped.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,7 @@ class Result {
   ~Result();
 
   int Rows() const;
+  int Columns() const;
   // The command tag, e.g. "INSERT 0 1" or "COMMIT".
   std::string CommandTag() const;
   // Rows inserted, updated or deleted by the statement (0 for other statements).
@@ -179,5 +181,12 @@ class Transaction {
 
   Db* db_;  // nullptr once committed or moved from
 };
+
+// Runs `body` in a transaction of `mode` on `db` (reconnecting first if the connection was
+// lost), committing when it returns OK. Runs it again, a few times after a short randomized
+// pause, when PostgreSQL aborted it with a serialization failure or deadlock (a concurrent
+// writer), or when the connection was lost before COMMIT was sent. A connection lost during
+// COMMIT leaves the outcome unknown and is reported as kUnavailable, not retried.
+Status RunTransaction(Db& db, Transaction::Mode mode, const std::function<Status(Db&)>& body);
 
 }  // namespace sigil::postgres

@@ -136,17 +136,11 @@ class PostgresMetadataStore final : public MetadataStore {
   PostgresMetadataStore(std::string conninfo, Options options, std::string node_id, postgres::Db db,
                         postgres::Db listen_db);
 
-  // Runs `body` in a transaction of `mode`, committing when it returns OK. Runs it again (a
-  // few times, after a short randomized pause) when PostgreSQL aborted it with a serialization
-  // failure or deadlock (a concurrent writer on another node), or when the connection was lost
-  // before COMMIT was sent (reconnecting first). A connection lost during COMMIT leaves the
-  // outcome unknown and is reported as kUnavailable.
+  // postgres::RunTransaction on the statement connection, under mu_.
   Status Transact(postgres::Transaction::Mode mode, const Body& body);
   // A SERIALIZABLE transaction that changes identity state: it also queues the NOTIFY, which
   // PostgreSQL delivers only if and when the transaction commits.
   Status Write(const Body& body);
-  // One try of Transact; sets `*retry` when running `body` again is safe and may succeed.
-  Status Attempt(postgres::Transaction::Mode mode, const Body& body, bool* retry);
 
   // (Re)connects the notification connection and LISTENs. Caller holds listen_mu_.
   Status Listen();

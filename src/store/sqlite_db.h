@@ -81,6 +81,14 @@ class Statement {
     return *this;
   }
 
+  // Binds one parameter by its 1-based index, for parameter lists built at run time.
+  void BindOne(int index, int64_t value);
+  void BindOne(int index, std::string_view value);
+  void BindOne(int index, const std::string& value) { BindOne(index, std::string_view(value)); }
+  void BindOne(int index, const char* value) { BindOne(index, std::string_view(value)); }
+  void BindOne(int index, std::nullopt_t);
+  void BindOne(int index, const std::optional<std::string>& value);
+
   // Advances to the next row: true when a row is available, false when the statement is done.
   StatusOr<bool> Step();
   // Runs the statement to completion, discarding any rows.
@@ -100,17 +108,13 @@ class Statement {
   int64_t ColumnInt64(int column) const;
   std::string ColumnText(int column) const;
   bool ColumnIsNull(int column) const;
+  // The number of columns the statement returns (0 for one that returns no rows).
+  int ColumnCount() const;
 
  private:
   friend class Db;
   explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
 
-  void BindOne(int index, int64_t value);
-  void BindOne(int index, std::string_view value);
-  void BindOne(int index, const std::string& value) { BindOne(index, std::string_view(value)); }
-  void BindOne(int index, const char* value) { BindOne(index, std::string_view(value)); }
-  void BindOne(int index, std::nullopt_t);
-  void BindOne(int index, const std::optional<std::string>& value);
   void RecordBindResult(int rc);
 
   sqlite3_stmt* stmt_;

@@ -588,7 +588,7 @@ Status Migrate(Db& db, const Clock& clock) {
     const std::string context = "schema migration " + std::to_string(migration.version) + " (" +
                                 std::string(migration.description) + ")";
     for (std::string_view sql : migration.statements) {
-      SIGIL_RETURN_IF_ERROR(WithContext(db.Exec(sql), context));
+      SIGIL_RETURN_IF_ERROR(WithContext(db.Exec(SqliteDialect(sql)), context));
     }
     SIGIL_RETURN_IF_ERROR(WithContext(
         Run(db, kInsertSchemaVersion, int64_t{migration.version}, ToMillis(clock.Now())), context));
@@ -643,6 +643,11 @@ Status SqliteMetadataStore::Ping() {
   SIGIL_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return InternalError("sqlite: the schema version query returned no row");
   return CheckSchemaVersion(s.ColumnInt64(0));
+}
+
+Status SqliteMetadataStore::WithConnection(const std::function<Status(sqlite::Db&)>& fn) {
+  std::lock_guard lock(mu_);
+  return fn(db_);
 }
 
 StatusOr<int64_t> SqliteMetadataStore::DataVersion() {

@@ -5,6 +5,7 @@
 // only for commits made on other connections, and every write of this object uses this one.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -88,6 +89,13 @@ class SqliteMetadataStore final : public MetadataStore {
   StatusOr<bool> ChangedElsewhere() override;
   // Reads the recorded schema version on the store's connection.
   Status Ping() override;
+
+  // Runs `fn` with the store's connection, holding the store's mutex, for another store that
+  // keeps its tables in the same database (SqlObjectStore through SqliteDatabaseSharing). Its
+  // commits then do not count as changes made elsewhere: data_version moves only for commits of
+  // other connections, so a second connection's S3 writes would make every ChangedElsewhere
+  // poll reload the identity snapshot. `fn` must not call this store. Returns `fn`'s status.
+  Status WithConnection(const std::function<Status(sqlite::Db&)>& fn);
 
   // A consistent copy of the whole database, taken while servers keep writing (SQLite's online
   // backup API), into a new file at `path` (kAlreadyExists if it exists). The copy is a single
