@@ -101,6 +101,11 @@ StatusOr<http::Response> UploadPartCopy(Call& call, std::string_view body);
 StatusOr<http::Response> CompleteMultipartUpload(Call& call, std::string_view body);
 StatusOr<http::Response> AbortMultipartUpload(Call& call, std::string_view body);
 
+// Ends a call whose body was streamed: logs it, counts it and renders the error or adds the
+// request id (s3_service.cc).
+http::Response FinishCall(Call& call, const Status& error);
+http::Response FinishCall(Call& call, http::Response response);
+
 // Shared by the handlers (s3_service.cc): an S3 XML response, 200 unless told.
 http::Response XmlResponse(std::string body, int status = 200);
 // Deletes blobs a write released; failures leave orphan files for the start-up sweep.

@@ -295,6 +295,13 @@ bool LooksLikeQueryOrJson(const http::Request& head) {
 
 }  // namespace
 
+http::Response FinishCall(Call& call, const Status& error) {
+  return DocumentConsumer::Fail(call, error);
+}
+http::Response FinishCall(Call& call, http::Response response) {
+  return DocumentConsumer::Complete(call, std::move(response));
+}
+
 http::Response XmlResponse(std::string body, int status) {
   http::Response response;
   response.status = status;
