@@ -154,7 +154,8 @@ std::optional<ChecksumAlgorithm> ParseChecksumHeaderName(std::string_view header
 
 StatusOr<std::string> DecodeChecksumValue(ChecksumAlgorithm algorithm, std::string_view base64) {
   StatusOr<std::string> raw = Base64Decode(base64);
-  if (!raw.ok() || raw->size() != ChecksumDigestSize(algorithm)) {
+  // Re-encoding must give the text back: no padding bits set, so one digest has one spelling.
+  if (!raw.ok() || raw->size() != ChecksumDigestSize(algorithm) || Base64Encode(*raw) != base64) {
     return InvalidArgumentError(std::string("not a base64 ") +
                                 std::string(ChecksumAlgorithmName(algorithm)) + " value");
   }

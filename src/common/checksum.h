@@ -31,9 +31,9 @@ std::optional<ChecksumAlgorithm> ParseChecksumAlgorithm(std::string_view name);
 // is named in x-amz-trailer). nullopt for anything else, including x-amz-checksum-type/-mode.
 std::optional<ChecksumAlgorithm> ParseChecksumHeaderName(std::string_view header_name);
 
-// Decodes a checksum value as sent (strict padded base64) and checks it has the algorithm's
-// digest length. kInvalidArgument (no AWS code; the caller knows which header it came from)
-// otherwise.
+// Decodes a checksum value as sent (strict, canonical padded base64) and checks it has the
+// algorithm's digest length. kInvalidArgument (no AWS code; the caller knows which header it came
+// from) otherwise.
 StatusOr<std::string> DecodeChecksumValue(ChecksumAlgorithm algorithm, std::string_view base64);
 
 // Incremental hasher. CRC32 uses zlib, CRC32C ISA-L (crc32_iscsi), CRC64NVME a slice-by-8 table

@@ -173,7 +173,7 @@ TEST(Checksum, DecodeChecksumValue) {
   ASSERT_TRUE(raw.ok());
   EXPECT_EQ(Hex(*raw), "b0e3bcfd");
   for (std::string_view bad :
-       {"", "sOO8/Q=", "sOO8/Q", "sOO8/Q==AAAA", "AAAAAAAAAAA=", "s O8/Q=="}) {
+       {"", "sOO8/Q=", "sOO8/Q", "sOO8/Q==AAAA", "AAAAAAAAAAA=", "s O8/Q==", "sOO8/R=="}) {
     StatusOr<std::string> r = DecodeChecksumValue(ChecksumAlgorithm::kCrc32c, bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
