@@ -4,6 +4,7 @@
 
 #include "store/postgres_db.h"
 #include "store/postgres_metadata_store.h"
+#include "store/sql_object_store.h"
 #include "store/sqlite_metadata_store.h"
 
 namespace sigil::cli {
@@ -55,6 +56,13 @@ StatusOr<OpenedStore> OpenStore(const DatabaseChoice& choice, const std::string&
     out.description = "sqlite " + sqlite_path;
     auto store = SqliteMetadataStore::Open(sqlite_path);
     if (!store.ok()) return Opening(out.description, store.status());
+    SqliteMetadataStore* sqlite = store->get();
+    // The object store shares the identity store's connection: a second connection's commits
+    // would look like identity changes made elsewhere (SQLite's data_version).
+    out.open_objects = [sqlite, sqlite_path]() -> StatusOr<std::unique_ptr<ObjectStore>> {
+      SIGIL_ASSIGN_OR_RETURN(auto objects, SqlObjectStore::OpenSharingSqlite(*sqlite, sqlite_path));
+      return std::unique_ptr<ObjectStore>(std::move(objects));
+    };
     out.store = std::move(store).value();
     out.run_exclusively = [](const std::function<Status()>& step) { return step(); };
     return out;
@@ -69,6 +77,10 @@ StatusOr<OpenedStore> OpenStore(const DatabaseChoice& choice, const std::string&
   out.shared = true;
   out.run_exclusively = [postgres](const std::function<Status()>& step) {
     return postgres->RunExclusively(step);
+  };
+  out.open_objects = [conninfo = choice.conninfo]() -> StatusOr<std::unique_ptr<ObjectStore>> {
+    SIGIL_ASSIGN_OR_RETURN(auto objects, SqlObjectStore::OpenPostgres(conninfo));
+    return std::unique_ptr<ObjectStore>(std::move(objects));
   };
   out.store = std::move(store).value();
   return out;

@@ -11,6 +11,7 @@
 
 #include "common/status.h"
 #include "store/metadata_store.h"
+#include "store/object_store.h"
 
 namespace sigil::cli {
 
@@ -43,6 +44,8 @@ struct OpenedStore {
   // Runs a start-up step while no other node runs one (PostgreSQL: a database-wide advisory
   // lock; SQLite: simply runs it). Returns the step's status, or why the lock was not taken.
   std::function<Status(const std::function<Status()>&)> run_exclusively;
+  // Opens the S3 object store on the same database (after the identity store migrated it).
+  std::function<StatusOr<std::unique_ptr<ObjectStore>>()> open_objects;
 };
 
 // Opens (creating and migrating when needed) the chosen store: SQLite at `sqlite_path`, or the

@@ -10,6 +10,7 @@
 #include "audit/digest.h"
 #include "audit/writer.h"
 #include "auth/sigv4.h"
+#include "blob/blob_store.h"
 #include "cli/database_option.h"
 #include "cloudtrail/cloudtrail_service.h"
 #include "common/adjustable_clock.h"
@@ -22,6 +23,7 @@
 #include "identity/identity_service.h"
 #include "identity/key_usage_tracker.h"
 #include "metrics/registry.h"
+#include "s3/s3_service.h"
 #include "server/bootstrap.h"
 #include "server/ops_handler.h"
 #include "server/pipeline.h"
@@ -107,6 +109,17 @@ void AddServerFlags(CLI::App* cmd, ServerFlags* f) {
                   "aws:SecureTransport is false there")
       ->envname("SIGIL_HTTP_LISTEN")
       ->group("TLS");
+  cmd->add_option("--s3-domain", f->s3_domain,
+                  "Serve S3 virtual-hosted-style requests for BUCKET.DOMAIN (e.g. "
+                  "s3.localhost); path-style requests always work")
+      ->envname("SIGIL_S3_DOMAIN")
+      ->group("S3");
+  cmd->add_flag("--sigv2,!--no-sigv2", f->sigv2,
+                "Accept S3's legacy Signature Version 2 (header and presigned URLs), which "
+                "boto3 and the AWS CLI v1 still produce for custom endpoints")
+      ->envname("SIGIL_SIGV2")
+      ->default_str(f->sigv2 ? "true" : "false")
+      ->group("S3");
   cmd->add_flag("--audit,!--no-audit", f->audit,
                 "Write the audit trail: one CloudTrail record per request in DATA_DIR/audit, with "
                 "signed digest files (`sigil admin audit validate`)")
@@ -305,6 +318,22 @@ int RunServer(const ServerFlags& flags) {
   deps.metrics = &server_metrics;
   deps.ready = [&timed_store] { return timed_store.Ping(); };
   deps.cloudtrail = cloudtrail.get();
+  // S3: metadata in the same database, bytes in DATA_DIR/blobs.
+  auto object_store = store->open_objects();
+  if (!object_store.ok()) return Fail("object store", object_store.status());
+  auto blobs = BlobStore::Open(paths->dir + "/blobs", random);
+  if (!blobs.ok()) return Fail("blob folder", blobs.status());
+  s3::S3Options s3_options;
+  s3_options.virtual_host_domain = flags.s3_domain;
+  s3_options.allow_sigv2 = flags.sigv2;
+  s3_options.max_skew = std::chrono::seconds(flags.max_skew_seconds);
+  s3::S3Service s3_service(s3::S3Deps{**object_store, **blobs, identity, clock, random,
+                                      signing_keys, *sealer, session_policies, log, *source_ip,
+                                      s3_options, &server_metrics});
+  if (auto swept = s3_service.SweepOrphanBlobs(); !swept.ok()) {
+    return Fail("blob folder", swept.status());
+  }
+  deps.s3 = &s3_service;
   // The audit trail: requests only enqueue; one thread writes DATA_DIR/audit.
   std::unique_ptr<audit::Writer> audit_writer;
   if (flags.audit) {
@@ -331,7 +360,9 @@ int RunServer(const ServerFlags& flags) {
   options.listen_address = listen->host;
   options.port = listen->port;
   options.worker_threads = flags.threads;
-  options.max_body_bytes = flags.max_body_bytes;
+  // The query/JSON pipeline applies --max-body-bytes itself; S3 streams uploads of up to 5 GiB
+  // (plus aws-chunked framing) and applies its own limits per operation.
+  options.max_body_bytes = uint64_t{6} * 1024 * 1024 * 1024;
   options.max_connections = static_cast<size_t>(flags.max_connections);
   options.idle_timeout = std::chrono::seconds(flags.idle_timeout_seconds);
   options.request_timeout = std::chrono::seconds(flags.request_timeout_seconds);

@@ -33,6 +33,10 @@ struct ServerFlags {
   std::string audit_when_full = "block";      // "block" | "drop"
   uint64_t audit_rotate_bytes = 64ull << 20;  // a log file is closed at this size
   int64_t audit_rotate_seconds = 3600;        // or this long after it was opened
+  // S3: virtual-hosted-style requests under this domain (BUCKET.DOMAIN; off when empty), and
+  // whether legacy Signature Version 2 is accepted.
+  std::string s3_domain;
+  bool sigv2 = true;
 };
 
 void AddServerFlags(CLI::App* command, ServerFlags* flags);

@@ -22,8 +22,8 @@ Status CheckBucketName(std::string_view name) {
   const Status invalid = S3Error(400, "InvalidBucketName", "The specified bucket is not valid.");
   if (name.size() < 3 || name.size() > 63) return invalid;
   for (char c : name) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '.' || c == '-')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-')) {
       return invalid;
     }
   }
@@ -34,8 +34,10 @@ Status CheckBucketName(std::string_view name) {
   int dots = 0;
   bool digits_and_dots = true;
   for (char c : name) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) digits_and_dots = false;
+    if (c == '.')
+      ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c)))
+      digits_and_dots = false;
   }
   if (digits_and_dots && dots == 3) return invalid;
   if (name.starts_with("xn--") || name.starts_with("sthree-") || name.ends_with("-s3alias") ||
@@ -112,8 +114,7 @@ StatusOr<http::Response> CreateBucket(Call& call, std::string_view body) {
   SIGIL_ASSIGN_OR_RETURN(std::vector<BucketRecord> owned,
                          call.deps.store.ListBuckets(call.account_id()));
   if (owned.size() >= kMaxBucketsPerAccount) {
-    return S3Error(400, "TooManyBuckets",
-                   "You have attempted to create more buckets than allowed");
+    return S3Error(400, "TooManyBuckets", "You have attempted to create more buckets than allowed");
   }
   if (auto acl = call.Header("x-amz-acl"); acl && *acl != "private") {
     return S3Error(400, "InvalidBucketAclWithObjectOwnership",
@@ -230,8 +231,7 @@ StatusOr<http::Response> PutBucketPolicy(Call& call, std::string_view body) {
 
 StatusOr<http::Response> DeleteBucketPolicy(Call& call, std::string_view) {
   SIGIL_RETURN_IF_ERROR(call.deps.store.SetBucketAttribute(call.request.bucket,
-                                                           BucketAttribute::kPolicy,
-                                                           std::nullopt));
+                                                           BucketAttribute::kPolicy, std::nullopt));
   return Empty(204);
 }
 
@@ -314,8 +314,10 @@ Status AclRequest(const Call& call, std::string_view body) {
                                     ? std::string(kOwnershipDefault)
                                     : call.bucket->ownership_controls;
   auto canned = call.Header("x-amz-acl");
-  const bool owner_only = (!canned || *canned == "private" || *canned == "bucket-owner-full-control");
-  if (ownership == "BucketOwnerEnforced" && (!owner_only || body.find("<Grant>") != body.rfind("<Grant>"))) {
+  const bool owner_only =
+      (!canned || *canned == "private" || *canned == "bucket-owner-full-control");
+  if (ownership == "BucketOwnerEnforced" &&
+      (!owner_only || body.find("<Grant>") != body.rfind("<Grant>"))) {
     return S3Error(400, "AccessControlListNotSupported", "The bucket does not allow ACLs");
   }
   if (!owner_only) return NotImplemented("ACL grants other than the owner's");

@@ -21,7 +21,8 @@ StatusOr<int> MaxParam(const Call& call, std::string_view name, int fallback) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0) {
-    return InvalidArgument("Provided " + std::string(name) + " not an integer or within integer range");
+    return InvalidArgument("Provided " + std::string(name) +
+                           " not an integer or within integer range");
   }
   return std::min(value, kMaxKeys);
 }
@@ -225,7 +226,9 @@ StatusOr<http::Response> ListParts(Call& call, std::string_view) {
   xml.Add("MaxParts", std::to_string(max)).Add("IsTruncated", page.truncated ? "true" : "false");
   xml.Open("Initiator").Add("ID", upload->initiator_arn).Add("DisplayName", upload->initiator_arn);
   xml.Close("Initiator");
-  xml.Open("Owner").Add("ID", upload->owner_account_id).Add("DisplayName", upload->owner_account_id);
+  xml.Open("Owner")
+      .Add("ID", upload->owner_account_id)
+      .Add("DisplayName", upload->owner_account_id);
   xml.Close("Owner");
   xml.Add("StorageClass", AttributesFromJson(upload->attributes).storage_class);
   for (const PartRecord& p : page.items) {

@@ -2,6 +2,7 @@
 // parts' bytes (the object is the list of part blobs), abort.
 #include <charconv>
 
+#include "common/checksum.h"
 #include "common/crypto.h"
 #include "common/strings.h"
 #include "common/time_format.h"
@@ -53,7 +54,12 @@ StatusOr<http::Response> CreateMultipartUpload(Call& call, std::string_view) {
   SIGIL_ASSIGN_OR_RETURN(ObjectAttributes attributes, AttributesFromHeaders(call.head));
   UploadRecord upload;
   if (auto algorithm = call.Header("x-amz-checksum-algorithm")) {
-    attributes.checksum_algorithm = AsciiUpper(*algorithm);
+    std::optional<ChecksumAlgorithm> parsed = ParseChecksumAlgorithm(*algorithm);
+    if (!parsed)
+      return InvalidRequest(
+          "Checksum algorithm provided is unsupported. Please try again with any of the valid "
+          "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+    attributes.checksum_algorithm = std::string(ChecksumAlgorithmName(*parsed));
   }
   if (auto tagging = call.Header("x-amz-tagging")) {
     SIGIL_ASSIGN_OR_RETURN(upload.tags, TagsFromHeader(*tagging));
@@ -83,8 +89,8 @@ StatusOr<std::shared_ptr<http::BodyConsumer>> UploadPart(std::shared_ptr<Call> c
   SIGIL_ASSIGN_OR_RETURN(UploadRecord upload, FindUpload(*call));
   return StartUpload(
       call, kMaxPartSize,
-      [part_number, upload_id = upload.upload_id](Call& c, const UploadedBlob& blob)
-          -> StatusOr<http::Response> {
+      [part_number, upload_id = upload.upload_id](
+          Call& c, const UploadedBlob& blob) -> StatusOr<http::Response> {
         PartRecord part;
         part.upload_id = upload_id;
         part.part_number = part_number;
@@ -98,7 +104,7 @@ StatusOr<std::shared_ptr<http::BodyConsumer>> UploadPart(std::shared_ptr<Call> c
         StatusOr<ReleasedBlobs> released = c.deps.store.PutPart(part);
         if (!released.ok()) {
           return released.status().code() == StatusCode::kNotFound ? NoSuchUpload()
-                                                                    : released.status();
+                                                                   : released.status();
         }
         ReleaseBlobs(c.deps, *released);
         http::Response r;
@@ -124,7 +130,9 @@ StatusOr<http::Response> UploadPartCopy(Call& call, std::string_view) {
         std::from_chars(spec.data() + 6, spec.data() + dash, a).ec != std::errc() ||
         std::from_chars(spec.data() + dash + 1, spec.data() + spec.size(), b).ec != std::errc() ||
         b < a) {
-      return InvalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
+      return InvalidArgument(
+          "The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
+          "last are the zero-based offsets of the first and last bytes to copy");
     }
     if (b >= source.size) {
       return InvalidArgument("Range specified is not valid for source object of size: " +
@@ -173,10 +181,10 @@ StatusOr<http::Response> CompleteMultipartUpload(Call& call, std::string_view bo
     }
     if (!page.truncated) break;
   }
-  const Status invalid_part = S3Error(
-      400, "InvalidPart",
-      "One or more of the specified parts could not be found.  The part may not have been "
-      "uploaded, or the specified entity tag may not match the part's entity tag.");
+  const Status invalid_part =
+      S3Error(400, "InvalidPart",
+              "One or more of the specified parts could not be found.  The part may not have been "
+              "uploaded, or the specified entity tag may not match the part's entity tag.");
   ObjectAttributes attributes = AttributesFromJson(upload.attributes);
   ObjectRecord object;
   object.bucket = upload.bucket;
@@ -202,7 +210,7 @@ StatusOr<http::Response> CompleteMultipartUpload(Call& call, std::string_view bo
     object.size += part.blob.size;
     attributes.part_sizes.push_back(part.blob.size);
   }
-  StreamDigest digest(StreamDigest::Kind::kMd5);
+  Checksum digest(ChecksumAlgorithm::kMd5);
   digest.Update(md5s);
   object.etag = HexEncode(digest.Finish()) + "-" + std::to_string(requested.size());
   object.last_modified = call.now;

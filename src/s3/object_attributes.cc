@@ -9,9 +9,9 @@
 namespace sigil::s3 {
 namespace {
 
-constexpr std::string_view kStandardHeaders[] = {"Content-Type",     "Content-Encoding",
+constexpr std::string_view kStandardHeaders[] = {"Content-Type",        "Content-Encoding",
                                                  "Content-Disposition", "Content-Language",
-                                                 "Cache-Control",    "Expires"};
+                                                 "Cache-Control",       "Expires"};
 constexpr size_t kMaxMetadataBytes = 2048;
 constexpr size_t kMaxObjectTags = 10;
 
@@ -21,6 +21,21 @@ StatusOr<ObjectAttributes> AttributesFromHeaders(const http::Request& head) {
   ObjectAttributes a;
   for (std::string_view name : kStandardHeaders) {
     if (auto v = head.FindHeader(name)) a.headers[std::string(name)] = std::string(*v);
+  }
+  // aws-chunked is the upload's framing, not the object's encoding.
+  if (auto it = a.headers.find("Content-Encoding"); it != a.headers.end()) {
+    std::string kept;
+    for (std::string_view token : Split(it->second, ',')) {
+      token = TrimWhitespace(token);
+      if (token.empty() || EqualsIgnoreCase(token, "aws-chunked")) continue;
+      if (!kept.empty()) kept += ",";
+      kept += std::string(token);
+    }
+    if (kept.empty()) {
+      a.headers.erase(it);
+    } else {
+      it->second = kept;
+    }
   }
   size_t metadata_bytes = 0;
   for (const http::Header& h : head.headers) {
@@ -37,7 +52,7 @@ StatusOr<ObjectAttributes> AttributesFromHeaders(const http::Request& head) {
   if (auto sc = head.FindHeader("x-amz-storage-class")) {
     static const std::set<std::string, std::less<>> kClasses = {
         "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-        "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"};
+        "GLACIER",  "DEEP_ARCHIVE",       "GLACIER_IR"};
     if (!kClasses.contains(*sc)) {
       return S3Error(400, "InvalidStorageClass", "The storage class you specified is not valid");
     }
@@ -92,7 +107,10 @@ void AddObjectHeaders(const ObjectAttributes& a, http::Response& response) {
 
 StatusOr<std::vector<Tag>> TagsFromHeader(std::string_view header) {
   std::optional<std::vector<QueryParam>> params = ParseQueryString(header);
-  if (!params) return InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.");
+  if (!params)
+    return InvalidArgument(
+        "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters "
+        "without tag name duplicates.");
   std::vector<Tag> tags;
   std::set<std::string> seen;
   for (QueryParam& p : *params) {
@@ -100,7 +118,9 @@ StatusOr<std::vector<Tag>> TagsFromHeader(std::string_view header) {
       return S3Error(400, "InvalidTag", "The TagKey you have provided is invalid");
     }
     if (!seen.insert(p.key).second) {
-      return InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.");
+      return InvalidArgument(
+          "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
+          "parameters without tag name duplicates.");
     }
     tags.push_back({std::move(p.key), std::move(p.value)});
   }

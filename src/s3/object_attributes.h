@@ -19,9 +19,9 @@ struct ObjectAttributes {
   std::map<std::string, std::string> headers;
   std::map<std::string, std::string> metadata;  // x-amz-meta-* (names lower case, no prefix)
   std::string storage_class = "STANDARD";
-  std::string checksum_algorithm;  // "CRC32", ...; empty when none
-  std::string checksum;            // base64
-  std::string checksum_type;       // FULL_OBJECT or COMPOSITE
+  std::string checksum_algorithm;    // "CRC32", ...; empty when none
+  std::string checksum;              // base64
+  std::string checksum_type;         // FULL_OBJECT or COMPOSITE
   std::vector<uint64_t> part_sizes;  // multipart objects: each part's size
 };
 

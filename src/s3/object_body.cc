@@ -1,9 +1,9 @@
 #include "s3/object_body.h"
 
-#include <openssl/evp.h>
-
 #include <charconv>
 
+#include "auth/aws_chunked.h"
+#include "common/checksum.h"
 #include "common/crypto.h"
 #include "common/strings.h"
 #include "s3/s3_call.h"
@@ -19,20 +19,35 @@ std::optional<uint64_t> ParseLength(std::string_view text) {
   return value;
 }
 
+// What the request head promises about the body.
+struct UploadPlan {
+  uint64_t expected = 0;    // decoded bytes
+  std::string content_md5;  // base64, empty when not sent
+  // A checksum header's algorithm and value (base64); or, for aws-chunked with a trailer, the
+  // algorithm the trailer announces (its value arrives at the end).
+  std::optional<ChecksumAlgorithm> checksum;
+  std::string checksum_value;
+  std::optional<auth::AwsChunkedDecoder> chunked;
+};
+
 class UploadStream final : public http::BodyConsumer {
  public:
-  UploadStream(std::shared_ptr<Call> call, std::unique_ptr<BlobWriter> writer, uint64_t expected,
-               std::string content_md5, UploadCommit commit)
+  UploadStream(std::shared_ptr<Call> call, std::unique_ptr<BlobWriter> writer, UploadPlan plan,
+               UploadCommit commit)
       : call_(std::move(call)),
         writer_(std::move(writer)),
-        expected_(expected),
-        content_md5_(std::move(content_md5)),
+        plan_(std::move(plan)),
         commit_(std::move(commit)),
-        md5_(StreamDigest::Kind::kMd5),
-        sha256_(StreamDigest::Kind::kSha256) {}
+        md5_(ChecksumAlgorithm::kMd5),
+        sha256_(ChecksumAlgorithm::kSha256) {
+    if (plan_.checksum) checksum_.emplace(*plan_.checksum);
+  }
 
   std::optional<http::Response> Consume(std::string_view piece) override {
-    if (Status s = Accept(piece); !s.ok()) return Fail(s);
+    Status s = plan_.chunked
+                   ? plan_.chunked->Feed(piece, [this](std::string_view d) { return Accept(d); })
+                   : Accept(piece);
+    if (!s.ok()) return Fail(s);
     return std::nullopt;
   }
 
@@ -43,24 +58,24 @@ class UploadStream final : public http::BodyConsumer {
   }
 
  private:
+  static Status Incomplete() {
+    return S3Error(400, "IncompleteBody",
+                   "You did not provide the number of bytes specified by the Content-Length "
+                   "HTTP header");
+  }
+
   Status Accept(std::string_view data) {
     received_ += data.size();
-    if (received_ > expected_) {
-      return S3Error(400, "IncompleteBody",
-                     "You did not provide the number of bytes specified by the Content-Length "
-                     "HTTP header");
-    }
+    if (received_ > plan_.expected) return Incomplete();
     md5_.Update(data);
     if (call_->auth.payload == PayloadMode::kSignedHash) sha256_.Update(data);
+    if (checksum_) checksum_->Update(data);
     return writer_->Append(data);
   }
 
   StatusOr<http::Response> Complete() {
-    if (received_ != expected_) {
-      return S3Error(400, "IncompleteBody",
-                     "You did not provide the number of bytes specified by the Content-Length "
-                     "HTTP header");
-    }
+    if (plan_.chunked) SIGIL_RETURN_IF_ERROR(plan_.chunked->Finish());
+    if (received_ != plan_.expected) return Incomplete();
     const std::string md5 = md5_.Finish();
     if (call_->auth.payload == PayloadMode::kSignedHash &&
         !ConstantTimeEquals(HexEncode(sha256_.Finish()), call_->auth.payload_sha256)) {
@@ -68,14 +83,31 @@ class UploadStream final : public http::BodyConsumer {
                      "The provided 'x-amz-content-sha256' header does not match what was "
                      "computed.");
     }
-    if (!content_md5_.empty() && Base64Encode(md5) != content_md5_) {
+    if (!plan_.content_md5.empty() && Base64Encode(md5) != plan_.content_md5) {
       return S3Error(400, "BadDigest",
                      "The Content-MD5 you specified did not match what we received.");
     }
-    SIGIL_ASSIGN_OR_RETURN(std::string blob_id, writer_->Commit());
-    UploadedBlob uploaded{BlobRef{blob_id, received_}, HexEncode(md5), "", ""};
+    UploadedBlob uploaded{BlobRef{"", received_}, HexEncode(md5), "", ""};
+    if (checksum_) {
+      const std::string computed = Base64Encode(checksum_->Finish());
+      std::string claimed = plan_.checksum_value;
+      if (plan_.chunked) {
+        // The decoder verified the trailer against the data; take its value.
+        for (const http::Header& t : plan_.chunked->trailers()) {
+          if (t.name == ChecksumHeaderName(*plan_.checksum)) claimed = t.value;
+        }
+      }
+      if (claimed != computed) {
+        return S3Error(400, "BadDigest",
+                       "The " + std::string(ChecksumAlgorithmName(*plan_.checksum)) +
+                           " you specified did not match the calculated checksum.");
+      }
+      uploaded.checksum_algorithm = std::string(ChecksumAlgorithmName(*plan_.checksum));
+      uploaded.checksum = computed;
+    }
+    SIGIL_ASSIGN_OR_RETURN(uploaded.blob.blob_id, writer_->Commit());
     StatusOr<http::Response> response = commit_(*call_, uploaded);
-    if (!response.ok()) (void)call_->deps.blobs.Delete(blob_id);
+    if (!response.ok()) (void)call_->deps.blobs.Delete(uploaded.blob.blob_id);
     return response;
   }
 
@@ -84,12 +116,12 @@ class UploadStream final : public http::BodyConsumer {
 
   std::shared_ptr<Call> call_;
   std::unique_ptr<BlobWriter> writer_;
-  uint64_t expected_;
+  UploadPlan plan_;
   uint64_t received_ = 0;
-  std::string content_md5_;
   UploadCommit commit_;
-  StreamDigest md5_;
-  StreamDigest sha256_;
+  Checksum md5_;
+  Checksum sha256_;
+  std::optional<Checksum> checksum_;
 };
 
 http::Response UploadStream::Fail(const Status& status) {
@@ -103,9 +135,12 @@ http::Response UploadStream::Succeed(http::Response response) {
 
 class ObjectSource final : public http::BodySource {
  public:
-  ObjectSource(const BlobStore& blobs, std::vector<BlobRef> parts, uint64_t first,
-               uint64_t length)
-      : blobs_(blobs), parts_(std::move(parts)), offset_(first), remaining_(length), size_(length) {}
+  ObjectSource(const BlobStore& blobs, std::vector<BlobRef> parts, uint64_t first, uint64_t length)
+      : blobs_(blobs),
+        parts_(std::move(parts)),
+        offset_(first),
+        remaining_(length),
+        size_(length) {}
 
   uint64_t size() const override { return size_; }
 
@@ -123,10 +158,9 @@ class ObjectSource final : public http::BodySource {
         SIGIL_ASSIGN_OR_RETURN(file_, blobs_.OpenBlob(parts_[index_].blob_id));
       }
       const uint64_t in_part = offset_ - part_start_;
-      const size_t want = static_cast<size_t>(std::min<uint64_t>(
-          {buffer.size() - filled, remaining_, parts_[index_].size - in_part}));
-      SIGIL_ASSIGN_OR_RETURN(size_t got,
-                             file_->ReadAt(in_part, buffer.subspan(filled, want)));
+      const size_t want = static_cast<size_t>(
+          std::min<uint64_t>({buffer.size() - filled, remaining_, parts_[index_].size - in_part}));
+      SIGIL_ASSIGN_OR_RETURN(size_t got, file_->ReadAt(in_part, buffer.subspan(filled, want)));
       if (got == 0) return InternalError("blob shorter than its metadata");
       filled += got;
       offset_ += got;
@@ -148,52 +182,65 @@ class ObjectSource final : public http::BodySource {
 
 }  // namespace
 
-StreamDigest::StreamDigest(Kind kind) : ctx_(EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(ctx_, kind == Kind::kMd5 ? EVP_md5() : EVP_sha256(), nullptr);
-}
-
-StreamDigest::~StreamDigest() { EVP_MD_CTX_free(ctx_); }
-
-void StreamDigest::Update(std::string_view data) {
-  EVP_DigestUpdate(ctx_, data.data(), data.size());
-}
-
-std::string StreamDigest::Finish() {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(ctx_, out, &n);
-  return std::string(reinterpret_cast<const char*>(out), n);
-}
-
 StatusOr<std::shared_ptr<http::BodyConsumer>> StartUpload(std::shared_ptr<Call> call,
-                                                          uint64_t max_size,
-                                                          UploadCommit commit) {
+                                                          uint64_t max_size, UploadCommit commit) {
+  UploadPlan plan;
   const PayloadMode mode = call->auth.payload;
-  if (mode == PayloadMode::kStreamingSigned || mode == PayloadMode::kStreamingSignedTrailer ||
-      mode == PayloadMode::kStreamingUnsignedTrailer) {
-    return NotImplemented("aws-chunked uploads");
+  const bool chunked = mode == PayloadMode::kStreamingSigned ||
+                       mode == PayloadMode::kStreamingSignedTrailer ||
+                       mode == PayloadMode::kStreamingUnsignedTrailer;
+  if (chunked) {
+    SIGIL_ASSIGN_OR_RETURN(auth::AwsChunkedHeaders headers,
+                           auth::ParseAwsChunkedHeaders(call->head));
+    auth::AwsChunkedOptions options;
+    options.headers = headers;
+    if (auth::IsSignedStreamingPayload(headers.payload)) {
+      options.signing = auth::ChunkSigningContext{call->auth.signing_key, call->auth.amz_date,
+                                                  call->auth.scope, call->auth.seed_signature};
+    }
+    SIGIL_ASSIGN_OR_RETURN(auth::AwsChunkedDecoder decoder,
+                           auth::AwsChunkedDecoder::Create(std::move(options)));
+    plan.chunked.emplace(std::move(decoder));
+    plan.expected = headers.decoded_content_length;
+    plan.checksum = headers.trailer_checksum;
+  } else {
+    auto length_header = call->Header("Content-Length");
+    if (!length_header) {
+      return S3Error(411, "MissingContentLength",
+                     "You must provide the Content-Length HTTP header.");
+    }
+    std::optional<uint64_t> length = ParseLength(*length_header);
+    if (!length) return InvalidArgument("Invalid Content-Length");
+    plan.expected = *length;
   }
-  auto length_header = call->Header("Content-Length");
-  if (!length_header) {
-    return S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
+  if (plan.expected > max_size) {
+    return S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
   }
-  std::optional<uint64_t> length = ParseLength(*length_header);
-  if (!length) return InvalidArgument("Invalid Content-Length");
-  if (*length > max_size) {
-    return S3Error(400, "EntityTooLarge",
-                   "Your proposed upload exceeds the maximum allowed size");
-  }
-  std::string content_md5;
   if (auto md5 = call->Header("Content-MD5")) {
     StatusOr<std::string> raw = Base64Decode(TrimWhitespace(*md5));
     if (!raw.ok() || raw->size() != 16) {
       return S3Error(400, "InvalidDigest", "The Content-MD5 you specified was invalid.");
     }
-    content_md5 = std::string(TrimWhitespace(*md5));
+    plan.content_md5 = std::string(TrimWhitespace(*md5));
+  }
+  // A checksum in a header (x-amz-checksum-crc32: ...), checked when the body is in.
+  for (const http::Header& h : call->head.headers) {
+    std::optional<ChecksumAlgorithm> algorithm = ParseChecksumHeaderName(AsciiLower(h.name));
+    if (!algorithm) continue;
+    if (plan.checksum && *plan.checksum != *algorithm) {
+      return InvalidRequest(
+          "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+    }
+    if (!DecodeChecksumValue(*algorithm, TrimWhitespace(h.value)).ok()) {
+      return InvalidRequest("Value for x-amz-checksum-" +
+                            AsciiLower(ChecksumAlgorithmName(*algorithm)) + " header is invalid.");
+    }
+    plan.checksum = algorithm;
+    plan.checksum_value = std::string(TrimWhitespace(h.value));
   }
   SIGIL_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, call->deps.blobs.Create());
   return std::shared_ptr<http::BodyConsumer>(std::make_shared<UploadStream>(
-      std::move(call), std::move(writer), *length, std::move(content_md5), std::move(commit)));
+      std::move(call), std::move(writer), std::move(plan), std::move(commit)));
 }
 
 StatusOr<std::shared_ptr<http::BodySource>> OpenObjectRange(const BlobStore& blobs,

@@ -12,24 +12,7 @@
 #include "http/message.h"
 #include "s3/s3_call.h"
 
-struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
-
 namespace sigil::s3 {
-
-// An incremental MD5 (ETags) or SHA-256 (signed payloads) over OpenSSL; raw digest bytes.
-class StreamDigest {
- public:
-  enum class Kind { kMd5, kSha256 };
-  explicit StreamDigest(Kind kind);
-  ~StreamDigest();
-  StreamDigest(const StreamDigest&) = delete;
-  StreamDigest& operator=(const StreamDigest&) = delete;
-  void Update(std::string_view data);
-  std::string Finish();
-
- private:
-  evp_md_ctx_st* ctx_;
-};
 
 // What arrived and was verified.
 struct UploadedBlob {
@@ -48,8 +31,7 @@ using UploadCommit = std::function<StatusOr<http::Response>(Call&, const Uploade
 // Content-MD5, x-amz-checksum-*, x-amz-trailer, the size limit) and opens the blob. Errors:
 // MissingContentLength (411), EntityTooLarge, InvalidDigest, InvalidRequest, NotImplemented.
 StatusOr<std::shared_ptr<http::BodyConsumer>> StartUpload(std::shared_ptr<Call> call,
-                                                          uint64_t max_size,
-                                                          UploadCommit commit);
+                                                          uint64_t max_size, UploadCommit commit);
 
 // Serves bytes [first, first + length) of the concatenation of `blobs`.
 StatusOr<std::shared_ptr<http::BodySource>> OpenObjectRange(const BlobStore& blobs,

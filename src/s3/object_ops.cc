@@ -2,6 +2,7 @@
 // DELETE, DeleteObjects, CopyObject and tagging.
 #include <charconv>
 
+#include "common/checksum.h"
 #include "common/crypto.h"
 #include "common/strings.h"
 #include "common/time_format.h"
@@ -124,8 +125,7 @@ void AddCommonObjectHeaders(const ObjectRecord& object, const ObjectAttributes& 
   }
   if (auto mode = call.Header("x-amz-checksum-mode");
       mode && EqualsIgnoreCase(*mode, "ENABLED") && !attributes.checksum_algorithm.empty()) {
-    r.SetHeader("x-amz-checksum-" + AsciiLower(attributes.checksum_algorithm),
-                attributes.checksum);
+    r.SetHeader("x-amz-checksum-" + AsciiLower(attributes.checksum_algorithm), attributes.checksum);
     if (!attributes.checksum_type.empty()) {
       r.SetHeader("x-amz-checksum-type", attributes.checksum_type);
     }
@@ -175,13 +175,14 @@ StatusOr<http::Response> ReadObject(Call& call, bool with_body) {
   for (const auto& [param, header] : kOverrides) {
     if (!call.request.Has(param)) continue;
     if (!call.auth.who) {
-      return InvalidRequest("Request specific response headers cannot be used for anonymous GET requests.");
+      return InvalidRequest(
+          "Request specific response headers cannot be used for anonymous GET requests.");
     }
     r.SetHeader(std::string(header), call.request.Param(param));
   }
   if (with_body) {
-    SIGIL_ASSIGN_OR_RETURN(r.body_source, OpenObjectRange(call.deps.blobs, object.blobs,
-                                                          range.first, range.length));
+    SIGIL_ASSIGN_OR_RETURN(
+        r.body_source, OpenObjectRange(call.deps.blobs, object.blobs, range.first, range.length));
   } else {
     r.SetHeader("Content-Length", std::to_string(range.length));
   }
@@ -196,8 +197,8 @@ StatusOr<std::shared_ptr<http::BodyConsumer>> PutObject(std::shared_ptr<Call> ca
   if (auto tagging = call->Header("x-amz-tagging")) {
     SIGIL_ASSIGN_OR_RETURN(tags, TagsFromHeader(*tagging));
   }
-  if (auto acl = call->Header("x-amz-acl"); acl && *acl != "private" &&
-                                            *acl != "bucket-owner-full-control") {
+  if (auto acl = call->Header("x-amz-acl");
+      acl && *acl != "private" && *acl != "bucket-owner-full-control") {
     if (call->bucket->ownership_controls.empty() ||
         call->bucket->ownership_controls == "BucketOwnerEnforced") {
       return S3Error(400, "AccessControlListNotSupported", "The bucket does not allow ACLs");
@@ -210,9 +211,8 @@ StatusOr<std::shared_ptr<http::BodyConsumer>> PutObject(std::shared_ptr<Call> ca
                                : std::nullopt;
   return StartUpload(
       call, kMaxSinglePut,
-      [attributes, tags, if_none_match, if_match](Call& c,
-                                                  const UploadedBlob& blob) mutable
-      -> StatusOr<http::Response> {
+      [attributes, tags, if_none_match, if_match](
+          Call& c, const UploadedBlob& blob) mutable -> StatusOr<http::Response> {
         if (if_none_match || if_match) {
           StatusOr<ObjectRecord> existing = c.deps.store.GetObject(c.request.bucket, c.request.key);
           if (if_none_match && existing.ok()) return PreconditionFailed();
@@ -267,10 +267,11 @@ StatusOr<http::Response> DeleteObjects(Call& call, std::string_view body) {
     return InvalidRequest("Missing required header for this request: Content-MD5");
   }
   if (auto md5 = call.Header("Content-MD5")) {
-    StreamDigest digest(StreamDigest::Kind::kMd5);
+    Checksum digest(ChecksumAlgorithm::kMd5);
     digest.Update(body);
     if (Base64Encode(digest.Finish()) != TrimWhitespace(*md5)) {
-      return S3Error(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+      return S3Error(400, "BadDigest",
+                     "The Content-MD5 you specified did not match what we received.");
     }
   }
   SIGIL_ASSIGN_OR_RETURN(DeleteRequest request, ParseDeleteRequest(body));
@@ -281,7 +282,8 @@ StatusOr<http::Response> DeleteObjects(Call& call, std::string_view body) {
     Status allowed = AuthorizeExtra(call, "s3:DeleteObject", resource, *call.bucket);
     Status result = allowed;
     if (allowed.ok()) {
-      StatusOr<ReleasedBlobs> released = call.deps.store.DeleteObject(call.request.bucket, entry.key);
+      StatusOr<ReleasedBlobs> released =
+          call.deps.store.DeleteObject(call.request.bucket, entry.key);
       if (released.ok()) ReleaseBlobs(call.deps, *released);
       result = released.status();
     }
@@ -290,7 +292,8 @@ StatusOr<http::Response> DeleteObjects(Call& call, std::string_view body) {
     } else {
       const std::string code = result.aws_code().empty() ? "InternalError" : result.aws_code();
       xml.Open("Error").Add("Key", entry.key).Add("Code", code);
-      xml.Add("Message", result.aws_code().empty() ? "We encountered an internal error." : result.message());
+      xml.Add("Message",
+              result.aws_code().empty() ? "We encountered an internal error." : result.message());
       xml.Close("Error");
     }
   }
@@ -312,7 +315,8 @@ StatusOr<std::pair<std::string, std::string>> ParseCopySource(std::string_view h
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   const size_t slash = path.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 >= path.size()) {
-    return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+    return InvalidArgument(
+        "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
   }
   return std::make_pair(std::string(path.substr(0, slash)), std::string(path.substr(slash + 1)));
 }
@@ -325,9 +329,8 @@ StatusOr<ObjectRecord> LoadCopySource(Call& call) {
   if (!bucket.ok()) {
     return bucket.status().code() == StatusCode::kNotFound ? NoSuchBucket() : bucket.status();
   }
-  SIGIL_RETURN_IF_ERROR(AuthorizeExtra(call, "s3:GetObject",
-                                       "arn:aws:s3:::" + source.first + "/" + source.second,
-                                       *bucket));
+  SIGIL_RETURN_IF_ERROR(AuthorizeExtra(
+      call, "s3:GetObject", "arn:aws:s3:::" + source.first + "/" + source.second, *bucket));
   StatusOr<ObjectRecord> object = call.deps.store.GetObject(source.first, source.second);
   if (!object.ok()) {
     return object.status().code() == StatusCode::kNotFound ? NoSuchKey() : object.status();
@@ -344,7 +347,7 @@ StatusOr<std::pair<BlobRef, std::string>> CopyBytes(Call& call, const ObjectReco
   SIGIL_ASSIGN_OR_RETURN(std::shared_ptr<http::BodySource> reader,
                          OpenObjectRange(call.deps.blobs, source.blobs, first, length));
   SIGIL_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, call.deps.blobs.Create());
-  StreamDigest md5(StreamDigest::Kind::kMd5);
+  Checksum md5(ChecksumAlgorithm::kMd5);
   std::string buffer(1 << 20, '\0');
   uint64_t copied = 0;
   while (copied < length) {
@@ -413,10 +416,12 @@ StatusOr<http::Response> CopyObject(Call& call, std::string_view) {
 
 StatusOr<http::Response> GetObjectTagging(Call& call, std::string_view) {
   StatusOr<ObjectRecord> object = call.deps.store.GetObject(call.request.bucket, call.request.key);
-  if (!object.ok()) return object.status().code() == StatusCode::kNotFound ? NoSuchKey() : object.status();
+  if (!object.ok())
+    return object.status().code() == StatusCode::kNotFound ? NoSuchKey() : object.status();
   XmlWriter xml("Tagging");
   xml.Open("TagSet");
-  for (const Tag& t : object->tags) xml.Open("Tag").Add("Key", t.key).Add("Value", t.value).Close("Tag");
+  for (const Tag& t : object->tags)
+    xml.Open("Tag").Add("Key", t.key).Add("Value", t.value).Close("Tag");
   xml.Close("TagSet");
   return XmlResponse(xml.Finish());
 }

@@ -2,6 +2,8 @@
 
 #include <variant>
 
+#include "auth/s3_auth_errors.h"
+#include "auth/sigv2.h"
 #include "common/strings.h"
 #include "s3/s3_errors.h"
 
@@ -21,11 +23,6 @@ bool IsLowerHexSha256(std::string_view s) {
   return true;
 }
 
-bool IsSigV2(const http::Request& head) {
-  if (auto a = head.FindHeader("Authorization"); a && StartsWith(*a, "AWS ")) return true;
-  return head.query().find("AWSAccessKeyId=") != std::string_view::npos;
-}
-
 // The payload mode a header-signed request declares, with its validity checked.
 StatusOr<PayloadMode> DeclaredPayload(std::string_view value) {
   if (value == kUnsignedPayload) return PayloadMode::kUnsigned;
@@ -39,42 +36,67 @@ StatusOr<PayloadMode> DeclaredPayload(std::string_view value) {
                  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.");
 }
 
+// Legacy SigV2 (header or presigned query): long-term keys, or a session's key with its token.
+StatusOr<S3Authentication> AuthenticateSigV2(const http::Request& head,
+                                             const IdentitySnapshot& snapshot, TimePoint now,
+                                             const S3AuthOptions& options,
+                                             const auth::SessionTokenSealer& sealer) {
+  auth::SigV2ClaimsOrError extracted = auth::ExtractSigV2Claims(head);
+  const bool query = head.query().find("AWSAccessKeyId=") != std::string_view::npos &&
+                     !head.FindHeader("Authorization");
+  const auth::S3AuthScheme scheme =
+      query ? auth::S3AuthScheme::kSigV2Query : auth::S3AuthScheme::kSigV2Header;
+  if (const auto* error = std::get_if<auth::AuthError>(&extracted)) {
+    return auth::S3AuthErrorStatus(*error, scheme);
+  }
+  const auth::SigV2Claims& claims = std::get<auth::SigV2Claims>(extracted);
+  auth::SigV2Options v2;
+  v2.max_skew = options.max_skew;
+  const std::optional<std::string> bucket =
+      VirtualHostBucket(head.FindHeader("Host").value_or(""), options.virtual_host_domain);
+  if (bucket) v2.virtual_host_bucket = *bucket;
+  S3Authentication result;
+  result.payload = PayloadMode::kUnsigned;
+  result.auth_type = query ? "REST-QUERY-STRING" : "REST-HEADER";
+  result.signature_version = "AWS";
+  result.access_key_id = claims.access_key_id;
+  if (claims.security_token) {
+    auth::SessionOrRejection opened = sealer.Open(*claims.security_token, now);
+    if (const auto* rejected = std::get_if<auth::TokenRejection>(&opened)) {
+      return auth::S3AuthErrorStatus(rejected->error, scheme);
+    }
+    auth::SessionClaims& session = std::get<auth::SessionClaims>(opened);
+    std::optional<auth::AuthError> error;
+    if (session.access_key_id != claims.access_key_id) {
+      error = auth::InvalidTokenError();
+    } else {
+      error = auth::VerifySigV2(head, claims, session.secret_access_key, now, v2);
+    }
+    if (!error) {
+      result.who = server::Authenticated{server::SessionPrincipal(session), {}};
+      result.who->scope.region = options.regions.empty() ? "us-east-1" : options.regions.front();
+    }
+    SecureWipe(session.secret_access_key);
+    if (error) return auth::S3AuthErrorStatus(*error, scheme);
+    return result;
+  }
+  const KeyEntry* key = snapshot.FindKey(claims.access_key_id);
+  if (key == nullptr || key->key.status != AccessKeyStatus::kActive) {
+    return auth::S3AuthErrorStatus(auth::UnknownAccessKeyError(), scheme);
+  }
+  if (auto error = auth::VerifySigV2(head, claims, key->secret, now, v2)) {
+    return auth::S3AuthErrorStatus(*error, scheme);
+  }
+  result.who = server::Authenticated{key->principal, {}};
+  result.who->scope.region = options.regions.empty() ? "us-east-1" : options.regions.front();
+  result.who->scope.service = "s3";
+  result.who->scope.access_key_id = claims.access_key_id;
+  return result;
+}
+
 }  // namespace
 
 S3Authentication::~S3Authentication() { signing_key.fill(0); }
-
-Status S3AuthError(const auth::AuthError& error, bool presigned) {
-  using auth::AuthFailure;
-  switch (error.reason) {
-    case AuthFailure::kMissingAuthentication:
-      return AccessDenied();
-    case AuthFailure::kIncompleteSignature:
-    case AuthFailure::kInvalidScope:
-      return presigned ? S3Error(400, "AuthorizationQueryParametersError", error.message)
-                       : S3Error(400, "AuthorizationHeaderMalformed",
-                                 "The authorization header is malformed; " + error.message);
-    case AuthFailure::kInvalidExpires:
-      return S3Error(400, "AuthorizationQueryParametersError", error.message);
-    case AuthFailure::kUnknownAccessKey:
-      return S3Error(403, "InvalidAccessKeyId",
-                     "The AWS Access Key Id you provided does not exist in our records.");
-    case AuthFailure::kSignatureMismatch:
-      return S3Error(403, "SignatureDoesNotMatch",
-                     "The request signature we calculated does not match the signature you "
-                     "provided. Check your key and signing method.");
-    case AuthFailure::kSkewed:
-      return S3Error(403, "RequestTimeTooSkewed",
-                     "The difference between the request time and the current time is too "
-                     "large.");
-    case AuthFailure::kPresignedExpired:
-      return AccessDenied("Request has expired");
-    case AuthFailure::kInvalidToken:
-      return S3Error(400, "InvalidToken", "The provided token is malformed or otherwise invalid.");
-    case AuthFailure::kExpiredToken:
-      return S3Error(400, "ExpiredToken", "The provided token has expired.");
-  }
-  return AccessDenied();
-}
 
 StatusOr<S3Authentication> AuthenticateS3(const http::Request& head,
                                           const IdentitySnapshot& snapshot, TimePoint now,
@@ -82,13 +104,13 @@ StatusOr<S3Authentication> AuthenticateS3(const http::Request& head,
                                           auth::SigningKeyCache& cache,
                                           const auth::SessionTokenSealer& sealer) {
   S3Authentication result;
-  if (IsSigV2(head)) {
+  if (auth::HasSigV2Signature(head)) {
     if (!options.allow_sigv2) {
       return S3Error(400, "InvalidRequest",
                      "The authorization mechanism you have provided is not supported. Please use "
                      "AWS4-HMAC-SHA256.");
     }
-    return NotImplemented("AWS Signature Version 2");
+    return AuthenticateSigV2(head, snapshot, now, options, sealer);
   }
   auth::ClaimsOrError extracted = auth::ExtractClaims(head);
   if (const auto* error = std::get_if<auth::AuthError>(&extracted)) {
@@ -96,8 +118,10 @@ StatusOr<S3Authentication> AuthenticateS3(const http::Request& head,
       result.payload = PayloadMode::kUnsigned;
       return result;  // anonymous
     }
-    const bool presigned = head.query().find("X-Amz-") != std::string_view::npos;
-    return S3AuthError(*error, presigned);
+    const bool presigned =
+        head.query().find("X-Amz-") != std::string_view::npos && !head.FindHeader("Authorization");
+    return auth::S3AuthErrorStatus(
+        *error, presigned ? auth::S3AuthScheme::kSigV4Query : auth::S3AuthScheme::kSigV4Header);
   }
   const auth::SignatureClaims& claims = std::get<auth::SignatureClaims>(extracted);
   const bool presigned = claims.location == auth::SignatureLocation::kQuery;
@@ -124,7 +148,8 @@ StatusOr<S3Authentication> AuthenticateS3(const http::Request& head,
   auto verified = server::AuthenticateSigV4Request(head, claims, verify, snapshot, now, cache,
                                                    sealer, &result.signing_key);
   if (const auto* error = std::get_if<auth::AuthError>(&verified)) {
-    return S3AuthError(*error, presigned);
+    return auth::S3AuthErrorStatus(
+        *error, presigned ? auth::S3AuthScheme::kSigV4Query : auth::S3AuthScheme::kSigV4Header);
   }
   result.who = std::move(std::get<server::Authenticated>(verified));
   result.seed_signature = claims.signature;

@@ -15,15 +15,16 @@
 #include "common/status.h"
 #include "http/message.h"
 #include "identity/snapshot.h"
+#include "s3/s3_request.h"
 #include "server/authenticate.h"
 
 namespace sigil::s3 {
 
 // How the request body is framed and what vouches for it.
 enum class PayloadMode {
-  kUnsigned,             // UNSIGNED-PAYLOAD (and presigned URLs, SigV2, anonymous)
-  kSignedHash,           // x-amz-content-sha256 is the hex SHA-256 of the body
-  kStreamingSigned,      // STREAMING-AWS4-HMAC-SHA256-PAYLOAD
+  kUnsigned,                  // UNSIGNED-PAYLOAD (and presigned URLs, SigV2, anonymous)
+  kSignedHash,                // x-amz-content-sha256 is the hex SHA-256 of the body
+  kStreamingSigned,           // STREAMING-AWS4-HMAC-SHA256-PAYLOAD
   kStreamingSignedTrailer,    // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
   kStreamingUnsignedTrailer,  // STREAMING-UNSIGNED-PAYLOAD-TRAILER
 };
@@ -57,6 +58,7 @@ struct S3AuthOptions {
   std::chrono::seconds max_skew{900};
   bool allow_sigv2 = true;
   std::span<const std::string> regions;  // valid signing regions (empty: any)
+  std::string_view virtual_host_domain;  // for SigV2's canonical resource
 };
 
 // Authenticates the head. Errors carry S3's code and status: InvalidAccessKeyId,
@@ -68,8 +70,5 @@ StatusOr<S3Authentication> AuthenticateS3(const http::Request& head,
                                           const S3AuthOptions& options,
                                           auth::SigningKeyCache& cache,
                                           const auth::SessionTokenSealer& sealer);
-
-// S3's wire error for a SigV4 authentication failure.
-Status S3AuthError(const auth::AuthError& error, bool presigned);
 
 }  // namespace sigil::s3

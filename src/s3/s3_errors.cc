@@ -32,14 +32,18 @@ Status S3Error(int http_status, std::string code, std::string message) {
       .WithHttpStatus(http_status);
 }
 
-Status NoSuchBucket() { return S3Error(404, "NoSuchBucket", "The specified bucket does not exist"); }
+Status NoSuchBucket() {
+  return S3Error(404, "NoSuchBucket", "The specified bucket does not exist");
+}
 Status NoSuchKey() { return S3Error(404, "NoSuchKey", "The specified key does not exist."); }
 Status NoSuchUpload() {
   return S3Error(404, "NoSuchUpload",
                  "The specified upload does not exist. The upload ID may be invalid, or the "
                  "upload may have been aborted or completed.");
 }
-Status AccessDenied(std::string message) { return S3Error(403, "AccessDenied", std::move(message)); }
+Status AccessDenied(std::string message) {
+  return S3Error(403, "AccessDenied", std::move(message));
+}
 Status InvalidArgument(std::string message) {
   return S3Error(400, "InvalidArgument", std::move(message));
 }
@@ -47,11 +51,11 @@ Status InvalidRequest(std::string message) {
   return S3Error(400, "InvalidRequest", std::move(message));
 }
 Status NotImplemented(std::string what) {
-  return S3Error(501, "NotImplemented",
-                 "A header or query you provided implies functionality that is not implemented: " +
-                     what);
+  return S3Error(
+      501, "NotImplemented",
+      "A header or query you provided implies functionality that is not implemented: " + what);
 }
-Status InternalError() {
+Status S3InternalError() {
   return S3Error(500, "InternalError", "We encountered an internal error. Please try again.");
 }
 

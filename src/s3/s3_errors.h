@@ -20,7 +20,7 @@ Status AccessDenied(std::string message = "Access Denied");
 Status InvalidArgument(std::string message);
 Status InvalidRequest(std::string message);
 Status NotImplemented(std::string what);
-Status InternalError();
+Status S3InternalError();
 
 // The XML error document S3 sends, with Resource and RequestId; a HEAD response gets the status
 // and headers only (the server sends no body for HEAD).

@@ -24,10 +24,10 @@ bool NamesEveryone(const nlohmann::json& principal) {
 // A condition on one of these keys with fixed values (no wildcard) makes a grant non-public.
 bool IsNarrowingKey(std::string_view key) {
   const std::string lower = AsciiLower(key);
-  for (std::string_view k : {"aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:sourcearn",
-                             "aws:sourceaccount", "aws:sourceowner", "aws:principalaccount",
-                             "aws:principalarn", "aws:principalorgid", "aws:userid",
-                             "s3:dataaccesspointaccount", "s3:dataaccesspointarn"}) {
+  for (std::string_view k :
+       {"aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:sourcearn", "aws:sourceaccount",
+        "aws:sourceowner", "aws:principalaccount", "aws:principalarn", "aws:principalorgid",
+        "aws:userid", "s3:dataaccesspointaccount", "s3:dataaccesspointarn"}) {
     if (lower == k) return true;
   }
   return false;
@@ -53,8 +53,7 @@ bool Narrows(const nlohmann::json& condition) {
     // IpAddress on aws:SourceIp narrows only with a prefix longer than /8 in AWS's rules; a
     // fixed CIDR is the common case and is treated as narrowing.
     for (const auto& [key, values] : entries.items()) {
-      if (IsNarrowingKey(key) && !HasWildcardValue(values) &&
-          op.find("Not") == std::string::npos) {
+      if (IsNarrowingKey(key) && !HasWildcardValue(values) && op.find("Not") == std::string::npos) {
         return true;
       }
     }

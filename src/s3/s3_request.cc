@@ -15,9 +15,10 @@ Status MethodNotAllowed() {
 // Sub-resources S3 has that Sigil does not implement: answered NotImplemented rather than
 // misread as a plain object or bucket request.
 constexpr std::string_view kUnimplementedBucketSubresources[] = {
-    "accelerate", "analytics", "cors",         "intelligent-tiering", "inventory",
-    "lifecycle",  "logging",   "metrics",      "notification",        "replication",
-    "requestPayment", "website", "object-lock", "versions",          "encryption"};
+    "accelerate",   "analytics",   "cors",           "intelligent-tiering",
+    "inventory",    "lifecycle",   "logging",        "metrics",
+    "notification", "replication", "requestPayment", "website",
+    "object-lock",  "versions",    "encryption"};
 
 std::string_view ServiceOperation(std::string_view method) {
   return method == "GET" ? "ListBuckets" : "";

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "common/strings.h"
+#include "common/time_format.h"
 #include "policy/document.h"
 #include "policy/evaluator.h"
 #include "s3/s3_call.h"
@@ -93,7 +94,8 @@ std::map<std::string, std::vector<std::string>> ConditionKeys(const Call& call) 
   if (call.auth.signature_age_ms) {
     keys["s3:signatureAge"] = {std::to_string(*call.auth.signature_age_ms)};
   }
-  if (auto sha = call.Header("x-amz-content-sha256")) keys["s3:x-amz-content-sha256"] = {std::string(*sha)};
+  if (auto sha = call.Header("x-amz-content-sha256"))
+    keys["s3:x-amz-content-sha256"] = {std::string(*sha)};
   if (call.head.secure_transport && !call.head.tls_version.empty()) {
     // "TLSv1.3" -> "1.3"
     std::string version = call.head.tls_version;
@@ -106,9 +108,9 @@ std::map<std::string, std::vector<std::string>> ConditionKeys(const Call& call) 
     if (r.Has("delimiter")) keys["s3:delimiter"] = {r.Param("delimiter")};
     if (r.Has("max-keys")) keys["s3:max-keys"] = {r.Param("max-keys")};
   }
-  for (std::string_view header : {"x-amz-acl", "x-amz-server-side-encryption",
-                                  "x-amz-storage-class", "x-amz-copy-source",
-                                  "x-amz-metadata-directive", "x-amz-object-ownership"}) {
+  for (std::string_view header :
+       {"x-amz-acl", "x-amz-server-side-encryption", "x-amz-storage-class", "x-amz-copy-source",
+        "x-amz-metadata-directive", "x-amz-object-ownership"}) {
     if (auto v = call.Header(header)) keys["s3:" + std::string(header)] = {std::string(*v)};
   }
   if (r.operation == "PutObject" || r.operation == "CopyObject" ||
@@ -214,7 +216,8 @@ Status AuthorizeAction(Call& call, const std::string& action, const std::string&
                             call.deps.session_policies};
   server::AuthorizeResult result = server::AuthorizeRequest(in);
   if (!result.status.ok()) {
-    if (call.deps.metrics != nullptr) call.deps.metrics->RecordDenial(result.effect, result.decided_by);
+    if (call.deps.metrics != nullptr)
+      call.deps.metrics->RecordDenial(result.effect, result.decided_by);
     return S3Error(403, "AccessDenied", result.status.message());
   }
   return OkStatus();
@@ -228,8 +231,7 @@ class DocumentConsumer final : public http::BodyConsumer {
 
   std::optional<http::Response> Consume(std::string_view piece) override {
     if (body_.size() + piece.size() > call_->deps.options.max_document_bytes) {
-      return Finish(S3Error(400, "MaxMessageLengthExceeded",
-                            "Your request was too big."));
+      return Finish(S3Error(400, "MaxMessageLengthExceeded", "Your request was too big."));
     }
     body_.append(piece);
     return std::nullopt;
@@ -254,16 +256,14 @@ class DocumentConsumer final : public http::BodyConsumer {
 
 void LogCall(Call& call, const http::Response& response, std::string_view error_code) {
   call.deps.log.Write(server::RequestLogEntry{
-      call.request_id, call.head.remote_address, call.head.method, "s3",
-      call.request.operation, call.caller_arn(), call.auth.access_key_id, response.status,
-      error_code, "",
+      call.request_id, call.head.remote_address, call.head.method, "s3", call.request.operation,
+      call.caller_arn(), call.auth.access_key_id, response.status, error_code, "",
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                             call.started)});
   if (call.deps.metrics != nullptr) {
     call.deps.metrics->RecordRequest(
-        "s3", call.request.operation.empty() ? "unknown" : call.request.operation,
-        response.status, std::string(error_code),
-        std::chrono::steady_clock::now() - call.started);
+        "s3", call.request.operation.empty() ? "unknown" : call.request.operation, response.status,
+        std::string(error_code), std::chrono::steady_clock::now() - call.started);
   }
 }
 
@@ -346,8 +346,8 @@ bool S3Service::Claims(const http::Request& head) const {
 }
 
 http::Admission S3Service::Admit(const http::Request& head) {
-  auto call = std::make_shared<Call>(Call{deps_, head, {}, server::NewRequestId(),
-                                          std::chrono::steady_clock::now()});
+  auto call = std::make_shared<Call>(
+      Call{deps_, head, {}, server::NewRequestId(), std::chrono::steady_clock::now()});
   call->head.body.clear();
   call->now = deps_.clock.Now();
   call->snapshot = deps_.identity.Current();
@@ -362,6 +362,7 @@ http::Admission S3Service::Admit(const http::Request& head) {
   auth_options.max_skew = deps_.options.max_skew;
   auth_options.allow_sigv2 = deps_.options.allow_sigv2;
   auth_options.regions = deps_.options.regions;
+  auth_options.virtual_host_domain = deps_.options.virtual_host_domain;
   StatusOr<S3Authentication> authenticated = AuthenticateS3(
       head, *call->snapshot, call->now, auth_options, deps_.signing_keys, deps_.sealer);
   if (!authenticated.ok()) return Reject(*call, authenticated.status());
@@ -416,8 +417,7 @@ http::Admission S3Service::Admit(const http::Request& head) {
 
 StatusOr<size_t> S3Service::SweepOrphanBlobs() {
   SIGIL_ASSIGN_OR_RETURN(std::vector<std::string> referenced, deps_.store.ReferencedBlobIds());
-  return deps_.blobs.SweepUnreferenced(referenced,
-                                       deps_.clock.Now() - std::chrono::hours(1));
+  return deps_.blobs.SweepUnreferenced(referenced, deps_.clock.Now() - std::chrono::hours(1));
 }
 
 DocumentHandler FindDocumentHandler(std::string_view operation) {

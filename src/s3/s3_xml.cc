@@ -109,8 +109,7 @@ std::string XmlWriter::Finish() {
 StatusOr<std::string> ParseCreateBucketConfiguration(std::string_view body) {
   if (TrimWhitespace(body).empty()) return std::string();
   pugi::xml_document doc;
-  SIGIL_ASSIGN_OR_RETURN(pugi::xml_node root,
-                         ParseRoot(doc, body, "CreateBucketConfiguration"));
+  SIGIL_ASSIGN_OR_RETURN(pugi::xml_node root, ParseRoot(doc, body, "CreateBucketConfiguration"));
   return std::string(TrimWhitespace(Text(root.child("LocationConstraint"))));
 }
 
@@ -125,7 +124,8 @@ StatusOr<DeleteRequest> ParseDeleteRequest(std::string_view body) {
     } else if (name == "Object") {
       pugi::xml_node key = child.child("Key");
       if (!key) return MalformedXmlError();
-      request.objects.push_back({std::string(Text(key)), std::string(Text(child.child("VersionId")))});
+      request.objects.push_back(
+          {std::string(Text(key)), std::string(Text(child.child("VersionId")))});
       if (request.objects.size() > kMaxDeleteObjects) return MalformedXmlError();
     } else if (child.type() == pugi::node_element) {
       return MalformedXmlError();
@@ -148,7 +148,8 @@ StatusOr<std::vector<CompletedPart>> ParseCompleteMultipartUpload(std::string_vi
     }
     p.part_number = std::stoi(number);
     if (p.part_number < 1 || p.part_number > kMaxPartNumber) {
-      return S3Error(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+      return S3Error(400, "InvalidArgument",
+                     "Part number must be an integer between 1 and 10000, inclusive");
     }
     std::string_view etag = TrimWhitespace(Text(part.child("ETag")));
     if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
@@ -190,8 +191,8 @@ StatusOr<std::vector<Tag>> ParseTagging(std::string_view body, size_t max_tags) 
     tags.push_back(std::move(t));
   }
   if (tags.size() > max_tags) {
-    return S3Error(400, "BadRequest", "Object tags cannot be greater than " +
-                                          std::to_string(max_tags));
+    return S3Error(400, "BadRequest",
+                   "Object tags cannot be greater than " + std::to_string(max_tags));
   }
   return tags;
 }
@@ -205,11 +206,11 @@ StatusOr<PublicAccessBlock> ParsePublicAccessBlock(std::string_view body) {
     const char* name;
     bool PublicAccessBlock::*member;
   };
-  for (const Field& f : {Field{"BlockPublicAcls", &PublicAccessBlock::block_public_acls},
-                         Field{"IgnorePublicAcls", &PublicAccessBlock::ignore_public_acls},
-                         Field{"BlockPublicPolicy", &PublicAccessBlock::block_public_policy},
-                         Field{"RestrictPublicBuckets",
-                               &PublicAccessBlock::restrict_public_buckets}}) {
+  for (const Field& f :
+       {Field{"BlockPublicAcls", &PublicAccessBlock::block_public_acls},
+        Field{"IgnorePublicAcls", &PublicAccessBlock::ignore_public_acls},
+        Field{"BlockPublicPolicy", &PublicAccessBlock::block_public_policy},
+        Field{"RestrictPublicBuckets", &PublicAccessBlock::restrict_public_buckets}}) {
     if (pugi::xml_node n = root.child(f.name)) {
       SIGIL_ASSIGN_OR_RETURN(block.*(f.member), ParseBool(Text(n)));
     }
