@@ -85,9 +85,19 @@ StatusOr<Listed> ListEntries(Call& call, const std::string& prefix, const std::s
   }
 }
 
+// encoding-type=url: S3 encodes as HTML forms do (a space becomes "+"), keeping "/".
 std::string MaybeEncode(const Call& call, std::string_view text) {
-  return call.request.Param("encoding-type") == "url" ? UriEncode(text, /*keep_slash=*/true)
-                                                      : std::string(text);
+  if (call.request.Param("encoding-type") != "url") return std::string(text);
+  std::string out;
+  for (std::string_view segment : Split(text, '/')) {
+    std::string encoded = UriEncode(segment);
+    size_t pos = 0;
+    while ((pos = encoded.find("%20", pos)) != std::string::npos) encoded.replace(pos, 3, "+");
+    out += encoded;
+    out += '/';
+  }
+  out.pop_back();
+  return out;
 }
 
 void AddContents(XmlWriter& xml, const Call& call, const ObjectRecord& o, bool owner) {

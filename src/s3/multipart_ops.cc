@@ -215,8 +215,30 @@ StatusOr<http::Response> CompleteMultipartUpload(Call& call, std::string_view bo
   object.etag = HexEncode(digest.Finish()) + "-" + std::to_string(requested.size());
   object.last_modified = call.now;
   object.owner_account_id = upload.owner_account_id;
+  // S3's composite checksum: the checksum of the parts' checksums, with "-N".
   attributes.checksum.clear();
-  if (!attributes.checksum_algorithm.empty()) attributes.checksum_type = "COMPOSITE";
+  if (std::optional<ChecksumAlgorithm> algorithm =
+          ParseChecksumAlgorithm(attributes.checksum_algorithm)) {
+    Checksum composite(*algorithm);
+    bool complete = true;
+    for (const CompletedPart& requested_part : requested) {
+      const ObjectAttributes part =
+          AttributesFromJson(stored[requested_part.part_number].attributes);
+      StatusOr<std::string> raw = DecodeChecksumValue(*algorithm, part.checksum);
+      if (part.checksum_algorithm != attributes.checksum_algorithm || !raw.ok()) {
+        complete = false;
+        break;
+      }
+      composite.Update(*raw);
+    }
+    if (complete) {
+      attributes.checksum =
+          Base64Encode(composite.Finish()) + "-" + std::to_string(requested.size());
+      attributes.checksum_type = "COMPOSITE";
+    } else {
+      attributes.checksum_algorithm.clear();
+    }
+  }
   object.attributes = AttributesToJson(attributes);
   object.tags = upload.tags;
   StatusOr<ReleasedBlobs> released = call.deps.store.CompleteUpload(upload.upload_id, object);

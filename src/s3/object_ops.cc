@@ -123,8 +123,10 @@ void AddCommonObjectHeaders(const ObjectRecord& object, const ObjectAttributes& 
   if (!attributes.part_sizes.empty()) {
     r.SetHeader("x-amz-mp-parts-count", std::to_string(attributes.part_sizes.size()));
   }
-  if (auto mode = call.Header("x-amz-checksum-mode");
-      mode && EqualsIgnoreCase(*mode, "ENABLED") && !attributes.checksum_algorithm.empty()) {
+  // The whole object's checksum; a ranged GET gets none, as in S3.
+  if (auto mode = call.Header("x-amz-checksum-mode"); mode && EqualsIgnoreCase(*mode, "ENABLED") &&
+                                                      !attributes.checksum.empty() &&
+                                                      !call.Header("Range")) {
     r.SetHeader("x-amz-checksum-" + AsciiLower(attributes.checksum_algorithm), attributes.checksum);
     if (!attributes.checksum_type.empty()) {
       r.SetHeader("x-amz-checksum-type", attributes.checksum_type);
