@@ -589,6 +589,66 @@ class AuthorizationTest(S3TestCase):
         return h.http_request(self.server.url, method, path, [], body)
 
 
+class ThirdPartyClientsTest(S3TestCase):
+    """s3cmd and rclone (Debian's packages), path-style, SigV4."""
+
+    def run_tool(self, argv, env=None):
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=180,
+                              env=dict(os.environ, HOME=self.tmp, **(env or {})))
+        if proc.returncode != 0:
+            self.fail(f"{' '.join(argv[:3])} ... failed ({proc.returncode}):\n"
+                      f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+        return proc.stdout
+
+    def test_s3cmd(self):
+        host = urllib.parse.urlsplit(self.server.url).netloc
+        config = os.path.join(self.tmp, "s3cmd.cfg")
+        with open(config, "w") as f:
+            f.write("[default]\n"
+                    f"access_key = {self.root.access_key}\nsecret_key = {self.root.secret}\n"
+                    f"host_base = {host}\nhost_bucket = {host}\nuse_https = False\n"
+                    "bucket_location = us-east-1\nsignature_v2 = False\n")
+        os.chmod(config, 0o600)
+        s3cmd = ["s3cmd", "-c", config]
+        src = os.path.join(self.tmp, "s3cmd-file.bin")
+        data = os.urandom(3 * MIB)
+        with open(src, "wb") as f:
+            f.write(data)
+        self.run_tool(s3cmd + ["mb", "s3://s3cmd-bucket"])
+        self.run_tool(s3cmd + ["put", src, "s3://s3cmd-bucket/dir/file.bin"])
+        self.assertIn("s3://s3cmd-bucket/dir/file.bin",
+                      self.run_tool(s3cmd + ["ls", "--recursive", "s3://s3cmd-bucket"]))
+        out = os.path.join(self.tmp, "s3cmd-out.bin")
+        self.run_tool(s3cmd + ["get", "s3://s3cmd-bucket/dir/file.bin", out])
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), data)
+        self.run_tool(s3cmd + ["del", "s3://s3cmd-bucket/dir/file.bin"])
+        self.run_tool(s3cmd + ["rb", "s3://s3cmd-bucket"])
+
+    def test_rclone(self):
+        env = {"RCLONE_CONFIG_SIGIL_TYPE": "s3", "RCLONE_CONFIG_SIGIL_PROVIDER": "Other",
+               "RCLONE_CONFIG_SIGIL_ACCESS_KEY_ID": self.root.access_key,
+               "RCLONE_CONFIG_SIGIL_SECRET_ACCESS_KEY": self.root.secret,
+               "RCLONE_CONFIG_SIGIL_ENDPOINT": self.server.url,
+               "RCLONE_CONFIG_SIGIL_REGION": h.REGION,
+               "RCLONE_CONFIG_SIGIL_FORCE_PATH_STYLE": "true",
+               "RCLONE_CONFIG": os.path.join(self.tmp, "rclone.conf")}
+        src = os.path.join(self.tmp, "rclone-src")
+        os.makedirs(os.path.join(src, "sub"))
+        for name, size in (("a.txt", 10), ("sub/b.bin", 2 * MIB), ("sub/c.bin", 0)):
+            with open(os.path.join(src, name), "wb") as f:
+                f.write(os.urandom(size))
+        self.run_tool(["rclone", "mkdir", "sigil:rclone-bucket"], env)
+        self.run_tool(["rclone", "copy", src, "sigil:rclone-bucket/data"], env)
+        listing = self.run_tool(["rclone", "ls", "sigil:rclone-bucket"], env)
+        for name in ("data/a.txt", "data/sub/b.bin", "data/sub/c.bin"):
+            self.assertIn(name, listing)
+        # rclone check compares sizes and MD5s (our ETags) with the local files.
+        self.run_tool(["rclone", "check", src, "sigil:rclone-bucket/data"], env)
+        self.run_tool(["rclone", "purge", "sigil:rclone-bucket"], env)
+        self.assertNotIn("rclone-bucket", self.run_tool(["rclone", "lsd", "sigil:"], env))
+
+
 class CrashTest(S3TestCase):
     def test_kill_during_large_upload_leaves_a_consistent_store(self):
         bucket = self.new_bucket("crash-bucket")
