@@ -318,22 +318,6 @@ int RunServer(const ServerFlags& flags) {
   deps.metrics = &server_metrics;
   deps.ready = [&timed_store] { return timed_store.Ping(); };
   deps.cloudtrail = cloudtrail.get();
-  // S3: metadata in the same database, bytes in DATA_DIR/blobs.
-  auto object_store = store->open_objects();
-  if (!object_store.ok()) return Fail("object store", object_store.status());
-  auto blobs = BlobStore::Open(paths->dir + "/blobs", random);
-  if (!blobs.ok()) return Fail("blob folder", blobs.status());
-  s3::S3Options s3_options;
-  s3_options.virtual_host_domain = flags.s3_domain;
-  s3_options.allow_sigv2 = flags.sigv2;
-  s3_options.max_skew = std::chrono::seconds(flags.max_skew_seconds);
-  s3::S3Service s3_service(s3::S3Deps{**object_store, **blobs, identity, clock, random,
-                                      signing_keys, *sealer, session_policies, log, *source_ip,
-                                      s3_options, &server_metrics});
-  if (auto swept = s3_service.SweepOrphanBlobs(); !swept.ok()) {
-    return Fail("blob folder", swept.status());
-  }
-  deps.s3 = &s3_service;
   // The audit trail: requests only enqueue; one thread writes DATA_DIR/audit.
   std::unique_ptr<audit::Writer> audit_writer;
   if (flags.audit) {
@@ -354,6 +338,22 @@ int RunServer(const ServerFlags& flags) {
     deps.audit = audit_writer.get();
   }
   SecureWipe(audit_key);
+  // S3: metadata in the same database, bytes in DATA_DIR/blobs.
+  auto object_store = store->open_objects();
+  if (!object_store.ok()) return Fail("object store", object_store.status());
+  auto blobs = BlobStore::Open(paths->dir + "/blobs", random);
+  if (!blobs.ok()) return Fail("blob folder", blobs.status());
+  s3::S3Options s3_options;
+  s3_options.virtual_host_domain = flags.s3_domain;
+  s3_options.allow_sigv2 = flags.sigv2;
+  s3_options.max_skew = std::chrono::seconds(flags.max_skew_seconds);
+  s3::S3Service s3_service(s3::S3Deps{**object_store, **blobs, identity, clock, random,
+                                      signing_keys, *sealer, session_policies, log, *source_ip,
+                                      s3_options, &server_metrics, deps.audit});
+  if (auto swept = s3_service.SweepOrphanBlobs(); !swept.ok()) {
+    return Fail("blob folder", swept.status());
+  }
+  deps.s3 = &s3_service;
   server::PipelineHandler handler(deps);
 
   http::ServerOptions options;

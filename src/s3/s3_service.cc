@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "audit/record.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "policy/document.h"
@@ -254,7 +255,39 @@ class DocumentConsumer final : public http::BodyConsumer {
   std::string body_;
 };
 
-void LogCall(Call& call, const http::Response& response, std::string_view error_code) {
+// One CloudTrail record: who, which operation on which bucket and key, and how it ended.
+void AuditCall(Call& call, std::string_view error_code, std::string_view error_message) {
+  if (call.deps.audit == nullptr) return;
+  protocol::Value input = protocol::Value::object();
+  if (!call.request.bucket.empty()) input["bucketName"] = call.request.bucket;
+  if (!call.request.key.empty()) input["key"] = call.request.key;
+  if (auto host = call.Header("Host")) input["Host"] = std::string(*host);
+  const std::string source_ip = server::SourceIp(call.head, call.deps.source_ip);
+  const std::string event_id = server::NewRequestId();
+  audit::RecordInput in;
+  in.event_time = call.now;
+  in.service = "s3";
+  in.action = call.request.operation;
+  in.region = call.auth.who ? std::string_view(call.auth.who->scope.region) : std::string_view();
+  in.source_ip = source_ip;
+  in.user_agent = call.Header("User-Agent").value_or("");
+  if (call.head.secure_transport) {
+    in.tls = audit::TlsDetails{call.head.tls_version, call.head.tls_cipher,
+                               std::string(call.Header("Host").value_or(""))};
+  }
+  in.request_id = call.request_id;
+  in.event_id = event_id;
+  in.principal = call.auth.who ? &call.auth.who->principal : nullptr;
+  in.claimed_access_key_id = call.auth.access_key_id;
+  in.input = &input;
+  in.error_code = error_code;
+  in.error_message = error_message;
+  call.deps.audit->Enqueue(audit::BuildRecord(in), call.now);
+}
+
+void LogCall(Call& call, const http::Response& response, std::string_view error_code,
+             std::string_view error_message = "") {
+  AuditCall(call, error_code, error_message);
   call.deps.log.Write(server::RequestLogEntry{
       call.request_id, call.head.remote_address, call.head.method, "s3", call.request.operation,
       call.caller_arn(), call.auth.access_key_id, response.status, error_code, "",
@@ -275,7 +308,9 @@ http::Response DocumentConsumer::Complete(Call& call, http::Response response) {
 
 http::Response DocumentConsumer::Fail(Call& call, const Status& status) {
   http::Response response = RenderS3Error(status, call.request.Resource(), call.request_id);
-  LogCall(call, response, status.aws_code().empty() ? "InternalError" : status.aws_code());
+  LogCall(call, response, status.aws_code().empty() ? "InternalError" : status.aws_code(),
+          status.aws_code().empty() ? "We encountered an internal error. Please try again."
+                                    : status.message());
   return response;
 }
 

@@ -52,6 +52,8 @@ struct S3Deps {
   server::SourceIpOptions source_ip;
   S3Options options;
   server::ServerMetrics* metrics = nullptr;
+  // The audit trail: one CloudTrail record per S3 request; null records nothing.
+  audit::Writer* audit = nullptr;
 };
 
 class S3Service final : public server::RestFront {

@@ -352,6 +352,24 @@ class Boto3Test(S3TestCase):
         self.assertClientError("NoSuchUpload", 404, self.s3.upload_part, Bucket=bucket,
                                Key="gone", UploadId=other, PartNumber=1, Body=b"x")
 
+    def test_requests_reach_the_audit_trail(self):
+        from test_audit import records
+        bucket = self.new_bucket("boto-audited")
+        self.s3.put_object(Bucket=bucket, Key="a/b.txt", Body=b"x")
+        self.assertClientError("NoSuchKey", 404, self.s3.get_object, Bucket=bucket, Key="none")
+
+        def find():
+            found = {}
+            for r in records(self.server.data_dir):
+                params = r.get("requestParameters") or {}
+                if r.get("eventSource") == "s3.amazonaws.com" and params.get("bucketName") == bucket:
+                    found[r["eventName"]] = r
+            return found if {"CreateBucket", "PutObject", "GetObject"} <= set(found) else None
+        found = self.wait_until(find, timeout=10, what="S3 records in the audit trail")
+        self.assertEqual(found["PutObject"]["requestParameters"]["key"], "a/b.txt")
+        self.assertEqual(found["PutObject"]["userIdentity"]["type"], "Root")
+        self.assertEqual(found["GetObject"]["errorCode"], "NoSuchKey")
+
     def test_bucket_rules(self):
         self.assertClientError("InvalidBucketName", 400, self.s3.create_bucket, Bucket="No_Good")
         self.new_bucket("boto-bucket-rules")
