@@ -607,6 +607,68 @@ class AuthorizationTest(S3TestCase):
         return h.http_request(self.server.url, method, path, [], body)
 
 
+class AdmissionTest(S3TestCase):
+    """A denied upload is answered before its body is sent: 100-continue comes only after the
+    request is authenticated and authorized."""
+
+    def exchange_head(self, path, headers):
+        sock = socket.create_connection(("127.0.0.1", int(self.server.url.rsplit(":", 1)[1])),
+                                        timeout=5)
+        try:
+            head = f"PUT {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
+            sock.sendall(head.encode() + b"\r\n")
+            return sock.recv(65536).decode("latin-1")
+        finally:
+            sock.close()
+
+    def test_continue_only_after_authorization(self):
+        bucket = self.new_bucket("admission-bucket")
+        body_headers = [("Content-Length", str(10 * MIB)), ("Expect", "100-continue")]
+        path = f"/{bucket}/big"
+        signed, _, _ = s3_sign(self.server.url, self.root, "PUT", path, (), body_headers,
+                               "UNSIGNED-PAYLOAD")
+        self.assertTrue(self.exchange_head(path, signed).startswith("HTTP/1.1 100 Continue"))
+        _, creds = self.create_user_with_key("admission-denied")
+        denied, _, _ = s3_sign(self.server.url, creds, "PUT", path, (), body_headers,
+                               "UNSIGNED-PAYLOAD")
+        answer = self.exchange_head(path, denied)
+        self.assertTrue(answer.startswith("HTTP/1.1 403"), answer[:200])
+        self.assertIn("<Code>AccessDenied</Code>", answer)
+        anonymous = self.exchange_head(path, [("Host", "x")] + body_headers)
+        self.assertTrue(anonymous.startswith("HTTP/1.1 403"), anonymous[:200])
+
+
+class VirtualHostTest(S3TestCase):
+    SERVER_ARGS = ("--s3-domain", "s3.sigil.test", "--no-sigv2")
+
+    def test_bucket_in_the_host_name(self):
+        bucket = self.new_bucket("vhost-bucket")
+        self.s3.put_object(Bucket=bucket, Key="dir/file.txt", Body=b"virtual")
+        host = f"{bucket}.s3.sigil.test:{self.server.url.rsplit(':', 1)[1]}"
+        headers, _, _ = s3_sign(self.server.url, self.root, "GET", "/dir/file.txt",
+                                headers=[])
+        headers = [(k, host if k == "Host" else v) for k, v in headers]
+        # Signed for the path-style Host: the signature covers the Host header, so re-sign.
+        when = h.utcnow()
+        amz_date = when.strftime(h.AMZ_DATE_FORMAT)
+        plain = [("Host", host), ("X-Amz-Date", amz_date), ("X-Amz-Content-SHA256", h.EMPTY_SHA256)]
+        signed = sorted(k.lower() for k, _ in plain)
+        signature, _, _ = h.signature_for("GET", "/dir/file.txt", [], plain, signed,
+                                          h.EMPTY_SHA256, amz_date, self.root, h.REGION, "s3")
+        plain.append(("Authorization",
+                      f"AWS4-HMAC-SHA256 Credential={self.root.access_key}/{amz_date[:8]}/"
+                      f"{h.REGION}/s3/aws4_request, SignedHeaders={';'.join(signed)}, "
+                      f"Signature={signature}"))
+        resp = h.http_request(self.server.url, "GET", "/dir/file.txt", plain)
+        self.assertEqual((resp.status, resp.body), (200, b"virtual"))
+        listing = h.http_request(self.server.url, "GET", "/?list-type=2", [("Host", host)])
+        self.assertS3Error(listing, "AccessDenied", 403)  # anonymous, but routed to the bucket
+
+    def test_sigv2_refused_when_disabled(self):
+        v2 = h.make_client(self.server.url, "s3", self.root, signature_version="s3")
+        self.assertClientError("InvalidRequest", 400, v2.list_buckets)
+
+
 class ThirdPartyClientsTest(S3TestCase):
     """s3cmd and rclone (Debian's packages), path-style, SigV4."""
 
