@@ -3,7 +3,11 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <random>
+#include <thread>
 #include <utility>
 
 namespace sigil::postgres {
@@ -110,6 +114,7 @@ void Result::Deleter::operator()(pg_result* result) const { PQclear(result); }
 Result::~Result() = default;
 
 int Result::Rows() const { return PQntuples(result_.get()); }
+int Result::Columns() const { return PQnfields(result_.get()); }
 
 std::string Result::CommandTag() const { return PQcmdStatus(result_.get()); }
 
@@ -329,6 +334,46 @@ Status Transaction::Commit() {
     return InternalError("postgres: the transaction had failed; COMMIT rolled it back");
   }
   return OkStatus();
+}
+
+namespace {
+
+// One try of RunTransaction; sets `*retry` when running `body` again is safe and may succeed.
+Status Attempt(Db& db, Transaction::Mode mode, const std::function<Status(Db&)>& body,
+               bool* retry) {
+  *retry = false;
+  if (db.ConnectionLost()) SIGIL_RETURN_IF_ERROR(db.Reset());
+  auto txn = Transaction::Begin(db, mode);
+  if (!txn.ok()) {
+    *retry = db.ConnectionLost();  // nothing was sent but BEGIN
+    return txn.status();
+  }
+  Status status = body(db);
+  if (!status.ok()) {
+    // Read while the transaction is still open: its rollback would clear the flag. A
+    // connection lost before COMMIT rolled everything back on the server.
+    *retry = db.LastErrorRetryable() || db.ConnectionLost();
+    return status;
+  }
+  status = txn->Commit();
+  *retry = !status.ok() && db.LastErrorRetryable();
+  return status;
+}
+
+}  // namespace
+
+Status RunTransaction(Db& db, Transaction::Mode mode, const std::function<Status(Db&)>& body,
+                      int max_attempts) {
+  thread_local std::minstd_rand random(std::random_device{}());
+  for (int attempt = 1;; ++attempt) {
+    bool retry = false;
+    Status status = Attempt(db, mode, body, &retry);
+    if (status.ok() || !retry || attempt >= max_attempts) return status;
+    // Randomized and growing, so two nodes that keep colliding drift apart.
+    const int max_pause_ms = 1 << std::min(attempt, 6);
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, max_pause_ms)(random)));
+  }
 }
 
 }  // namespace sigil::postgres

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,7 @@ class Result {
   ~Result();
 
   int Rows() const;
+  int Columns() const;
   // The command tag, e.g. "INSERT 0 1" or "COMMIT".
   std::string CommandTag() const;
   // Rows inserted, updated or deleted by the statement (0 for other statements).
@@ -179,5 +181,14 @@ class Transaction {
 
   Db* db_;  // nullptr once committed or moved from
 };
+
+// Runs `body` in a transaction of `mode` on `db`, committing when it returns OK. Runs it again
+// (up to `max_attempts` times in all, after a short randomized pause) when PostgreSQL aborted it
+// with a serialization failure or deadlock (a concurrent writer on another node), or when the
+// connection was lost before COMMIT was sent (reconnecting first). A connection lost during
+// COMMIT leaves the outcome unknown and is not retried: a second run could report a conflict
+// with its own first run.
+Status RunTransaction(Db& db, Transaction::Mode mode, const std::function<Status(Db&)>& body,
+                      int max_attempts);
 
 }  // namespace sigil::postgres

@@ -684,40 +684,9 @@ Status PostgresMetadataStore::Listen() {
   return OkStatus();
 }
 
-Status PostgresMetadataStore::Attempt(Mode mode, const Body& body, bool* retry) {
-  *retry = false;
-  if (db_.ConnectionLost()) SIGIL_RETURN_IF_ERROR(db_.Reset());
-  auto txn = Transaction::Begin(db_, mode);
-  if (!txn.ok()) {
-    *retry = db_.ConnectionLost();  // nothing was sent but BEGIN
-    return txn.status();
-  }
-  Status status = body(db_);
-  if (!status.ok()) {
-    // Read while the transaction is still open: its rollback would clear the flag. A
-    // connection lost before COMMIT rolled everything back on the server.
-    *retry = db_.LastErrorRetryable() || db_.ConnectionLost();
-    return status;
-  }
-  status = txn->Commit();
-  // A connection lost during COMMIT may or may not have committed: not retried, since a second
-  // run could report a conflict with its own first run.
-  *retry = !status.ok() && db_.LastErrorRetryable();
-  return status;
-}
-
 Status PostgresMetadataStore::Transact(Mode mode, const Body& body) {
   std::lock_guard lock(mu_);
-  thread_local std::minstd_rand random(std::random_device{}());
-  for (int attempt = 1;; ++attempt) {
-    bool retry = false;
-    Status status = Attempt(mode, body, &retry);
-    if (status.ok() || !retry || attempt == kMaxAttempts) return status;
-    // Randomized and growing, so two nodes that keep colliding drift apart.
-    const int max_pause_ms = 1 << std::min(attempt, 6);
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, max_pause_ms)(random)));
-  }
+  return postgres::RunTransaction(db_, mode, body, kMaxAttempts);
 }
 
 StatusOr<IdentityData> PostgresMetadataStore::LoadIdentity() {

@@ -145,8 +145,6 @@ class PostgresMetadataStore final : public MetadataStore {
   // A SERIALIZABLE transaction that changes identity state: it also queues the NOTIFY, which
   // PostgreSQL delivers only if and when the transaction commits.
   Status Write(const Body& body);
-  // One try of Transact; sets `*retry` when running `body` again is safe and may succeed.
-  Status Attempt(postgres::Transaction::Mode mode, const Body& body, bool* retry);
 
   // (Re)connects the notification connection and LISTENs. Caller holds listen_mu_.
   Status Listen();

@@ -222,6 +222,8 @@ std::string Statement::ColumnText(int column) const {
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
+int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
+
 bool Statement::ColumnIsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }

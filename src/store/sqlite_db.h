@@ -81,6 +81,13 @@ class Statement {
     return *this;
   }
 
+  // Binds one value to parameter ?`index` (from 1), for parameters only known at run time.
+  template <typename T>
+  Statement& BindAt(int index, const T& value) {
+    BindOne(index, value);
+    return *this;
+  }
+
   // Advances to the next row: true when a row is available, false when the statement is done.
   StatusOr<bool> Step();
   // Runs the statement to completion, discarding any rows.
@@ -100,6 +107,8 @@ class Statement {
   int64_t ColumnInt64(int column) const;
   std::string ColumnText(int column) const;
   bool ColumnIsNull(int column) const;
+  // The number of columns the statement returns.
+  int ColumnCount() const;
 
  private:
   friend class Db;
