@@ -33,6 +33,9 @@ struct ServerFlags {
   std::string audit_when_full = "block";      // "block" | "drop"
   uint64_t audit_rotate_bytes = 64ull << 20;  // a log file is closed at this size
   int64_t audit_rotate_seconds = 3600;        // or this long after it was opened
+  // EC2: the regions DescribeRegions lists as enabled (comma-separated); empty: AWS's regions
+  // that need no opt-in.
+  std::string ec2_regions;
 };
 
 void AddServerFlags(CLI::App* command, ServerFlags* flags);

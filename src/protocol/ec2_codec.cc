@@ -200,6 +200,15 @@ StatusOr<std::string> EncodeEc2Response(const ServiceModel& model, const Operati
   return out;
 }
 
+Status AsEc2Error(const Status& error) {
+  if (error.aws_code() == "InvalidClientTokenId") {
+    return AwsError(StatusCode::kUnauthenticated, "AuthFailure",
+                    "AWS was not able to validate the provided access credentials")
+        .WithHttpStatus(401);
+  }
+  return error;
+}
+
 std::string EncodeEc2Error(const Status& error, std::string_view request_id) {
   const bool server_fault = error.http_status() >= 500;
   const std::string message = server_fault && error.aws_code().empty()

@@ -33,6 +33,11 @@ StatusOr<Value> DecodeEc2Input(const Shape* input_shape, const std::vector<Query
 StatusOr<std::string> EncodeEc2Response(const ServiceModel& model, const Operation& op,
                                         const Value& output, std::string_view request_id);
 
+// An error as EC2 names it: an access key it does not know is AuthFailure (HTTP 401, "AWS was
+// not able to validate the provided access credentials") where IAM and STS say
+// InvalidClientTokenId; everything else is unchanged.
+Status AsEc2Error(const Status& error);
+
 // Renders <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>.
 // Server faults without an AWS code never show their detail.
 std::string EncodeEc2Error(const Status& error, std::string_view request_id);

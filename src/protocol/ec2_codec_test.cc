@@ -174,6 +174,17 @@ TEST(EncodeEc2Error, ResponseErrorsShapeWithRequestIdInCapitals) {
             "not exist</Message></Error></Errors><RequestID>id-1</RequestID></Response>\n");
 }
 
+TEST(AsEc2Error, UnknownKeysAreAuthFailureOtherErrorsUnchanged) {
+  Status unknown =
+      AwsError(StatusCode::kUnauthenticated, "InvalidClientTokenId", "The security token ...");
+  Status e = AsEc2Error(unknown);
+  EXPECT_EQ(e.aws_code(), "AuthFailure");
+  EXPECT_EQ(e.http_status(), 401);
+  EXPECT_EQ(e.message(), "AWS was not able to validate the provided access credentials");
+  Status other = AwsError(StatusCode::kUnauthenticated, "ExpiredToken", "expired");
+  EXPECT_EQ(AsEc2Error(other).aws_code(), "ExpiredToken");
+}
+
 TEST(EncodeEc2Error, InternalDetailIsHidden) {
   std::string xml = EncodeEc2Error(InternalError("disk /var/x broke"), "id");
   EXPECT_THAT(xml, HasSubstr("<Code>InternalFailure</Code><Message>An internal error "
