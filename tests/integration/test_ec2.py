@@ -165,6 +165,22 @@ class Ec2Test(h.ServerTestCase):
         res = self.aws(cli, "ec2", "create-key-pair", "--key-name", "cli-rsa")
         self.assertCliError(cli, res, "InvalidKeyPair.Duplicate",
                             "The keypair 'cli-rsa' already exists")
+        # The private key is returned once: neither the database nor the audit trail keeps it.
+        secret_line = created["KeyMaterial"].splitlines()[2]
+        audit_dir = os.path.join(self.server.data_dir, "audit")
+
+        def audit_text():
+            text = ""
+            for root, _, files in os.walk(audit_dir):
+                for name in files:
+                    with open(os.path.join(root, name), errors="replace") as f:
+                        text += f.read()
+            return text
+        self.wait_until(lambda: created["KeyPairId"] in audit_text(), what="the audit record")
+        for root, _, files in os.walk(self.server.data_dir):
+            for name in files:
+                with open(os.path.join(root, name), "rb") as f:
+                    self.assertNotIn(secret_line.encode(), f.read(), name)
 
     def test_imported_keys_and_deletion(self):
         tmp = tempfile.mkdtemp(prefix="sigil-it-keys-")
