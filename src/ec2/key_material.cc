@@ -4,6 +4,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -153,7 +154,53 @@ StatusOr<std::string> OpenSshEd25519PrivateKey(std::string_view seed, std::strin
   return armoured;
 }
 
-StatusOr<NewKeyPair> GenerateRsa() {
+// PuTTY's key file format, version 2, unencrypted: the public and private blobs in base64 lines
+// of 64 columns, and an HMAC-SHA-1 over both (and the names) under SHA-1 of
+// "putty-private-key-file-mac-key" (the empty passphrase appended).
+StatusOr<std::string> PuttyKeyFile(std::string_view algorithm, std::string_view public_blob,
+                                   std::string_view private_blob, std::string_view comment) {
+  SIGIL_ASSIGN_OR_RETURN(std::string mac_key, Digest(EVP_sha1(), "putty-private-key-file-mac-key"));
+  std::string data;
+  PutString(&data, algorithm);
+  PutString(&data, "none");
+  PutString(&data, comment);
+  PutString(&data, public_blob);
+  PutString(&data, private_blob);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  const bool ok = HMAC(EVP_sha1(), mac_key.data(), static_cast<int>(mac_key.size()),
+                       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
+                       &mac_len) != nullptr;
+  SecureWipe(data);
+  if (!ok) return OpenSslError("HMAC-SHA-1");
+  auto lines = [](std::string_view bytes, std::string_view label) {
+    const std::string b64 = Base64Encode(bytes);
+    std::string body;
+    size_t count = 0;
+    for (size_t i = 0; i < b64.size(); i += 64, ++count) body += b64.substr(i, 64) + "\n";
+    return std::string(label) + "-Lines: " + std::to_string(count) + "\n" + body;
+  };
+  std::string out = "PuTTY-User-Key-File-2: " + std::string(algorithm) +
+                    "\nEncryption: none\nComment: " + std::string(comment) + "\n";
+  out += lines(public_blob, "Public");
+  out += lines(private_blob, "Private");
+  out +=
+      "Private-MAC: " + HexEncode(std::string_view(reinterpret_cast<char*>(mac), mac_len)) + "\n";
+  return out;
+}
+
+// PuTTY's RSA private blob: d, p, q and iqmp (q^-1 mod p, OpenSSL's first CRT coefficient).
+StatusOr<std::string> RsaPuttyPrivateBlob(EVP_PKEY* key) {
+  std::string blob;
+  for (const char* name : {OSSL_PKEY_PARAM_RSA_D, OSSL_PKEY_PARAM_RSA_FACTOR1,
+                           OSSL_PKEY_PARAM_RSA_FACTOR2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1}) {
+    SIGIL_ASSIGN_OR_RETURN(Bn bn, BnParam(key, name));
+    PutMpint(&blob, bn.get());
+  }
+  return blob;
+}
+
+StatusOr<NewKeyPair> GenerateRsa(KeyFormat format, std::string_view comment) {
   Pkey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
   if (!key) return OpenSslError("RSA key generation");
   NewKeyPair out;
@@ -163,6 +210,15 @@ StatusOr<NewKeyPair> GenerateRsa() {
     return OpenSslError("writing the RSA private key");
   }
   out.private_key = BioText(pem.get());
+  SIGIL_ASSIGN_OR_RETURN(std::string blob, RsaPublicBlob(key.get()));
+  if (format == KeyFormat::kPpk) {
+    SecureWipe(out.private_key);
+    SIGIL_ASSIGN_OR_RETURN(std::string private_blob, RsaPuttyPrivateBlob(key.get()));
+    auto ppk = PuttyKeyFile("ssh-rsa", blob, private_blob, comment);
+    SecureWipe(private_blob);
+    if (!ppk.ok()) return ppk.status();
+    out.private_key = std::move(ppk).value();
+  }
   // EC2's fingerprint of a key it created: SHA-1 of the PKCS#8 DER private key.
   std::unique_ptr<PKCS8_PRIV_KEY_INFO, Pkcs8Free> p8(EVP_PKEY2PKCS8(key.get()));
   if (!p8) return OpenSslError("PKCS#8 encoding");
@@ -175,12 +231,11 @@ StatusOr<NewKeyPair> GenerateRsa() {
   SecureWipe(der_text);
   if (!sha1.ok()) return sha1.status();
   out.fingerprint = ColonHex(*sha1);
-  SIGIL_ASSIGN_OR_RETURN(std::string blob, RsaPublicBlob(key.get()));
   out.public_key = "ssh-rsa " + Base64Encode(blob);
   return out;
 }
 
-StatusOr<NewKeyPair> GenerateEd25519() {
+StatusOr<NewKeyPair> GenerateEd25519(KeyFormat format, std::string_view comment) {
   Pkey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   if (!key) return OpenSslError("ED25519 key generation");
   std::string pub(32, '\0');
@@ -195,11 +250,20 @@ StatusOr<NewKeyPair> GenerateEd25519() {
     return OpenSslError("reading the ED25519 key");
   }
   NewKeyPair out;
-  auto private_key = OpenSshEd25519PrivateKey(seed, pub);
+  const std::string blob = Ed25519PublicBlob(pub);
+  StatusOr<std::string> private_key = std::string();
+  if (format == KeyFormat::kPpk) {
+    // PuTTY's ED25519 private blob: the 32-byte secret as a string.
+    std::string private_blob;
+    PutString(&private_blob, seed);
+    private_key = PuttyKeyFile("ssh-ed25519", blob, private_blob, comment);
+    SecureWipe(private_blob);
+  } else {
+    private_key = OpenSshEd25519PrivateKey(seed, pub);
+  }
   SecureWipe(seed);
   if (!private_key.ok()) return private_key.status();
   out.private_key = std::move(private_key).value();
-  const std::string blob = Ed25519PublicBlob(pub);
   out.public_key = "ssh-ed25519 " + Base64Encode(blob);
   SIGIL_ASSIGN_OR_RETURN(out.fingerprint, Sha256Fingerprint(blob));
   return out;
@@ -257,8 +321,8 @@ std::string ColonHex(std::string_view bytes) {
   return out;
 }
 
-StatusOr<NewKeyPair> GenerateKeyPair(KeyType type) {
-  return type == KeyType::kRsa ? GenerateRsa() : GenerateEd25519();
+StatusOr<NewKeyPair> GenerateKeyPair(KeyType type, KeyFormat format, std::string_view comment) {
+  return type == KeyType::kRsa ? GenerateRsa(format, comment) : GenerateEd25519(format, comment);
 }
 
 StatusOr<ImportedPublicKey> ParseOpenSshPublicKey(std::string_view material) {

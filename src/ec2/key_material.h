@@ -1,7 +1,8 @@
 // Key pair material for CreateKeyPair and ImportKeyPair, with OpenSSL: new RSA (2048-bit) and
-// ED25519 keys with the private key rendered once (RSA as PKCS#1 PEM, ED25519 in OpenSSH's own
-// format, which is what EC2 returns and what ssh accepts), OpenSSH public keys, and fingerprints
-// computed as EC2 documents them:
+// ED25519 keys with the private key rendered once, in the format asked for: "pem" (RSA as PKCS#1
+// PEM, ED25519 in OpenSSH's own format, which is what EC2 returns and what ssh accepts) or "ppk"
+// (PuTTY's key file, version 2, unencrypted); OpenSSH public keys; and fingerprints computed as
+// EC2 documents them:
 //   created RSA:  SHA-1 of the PKCS#8 DER private key, colon-separated hex;
 //   imported RSA: MD5 of the DER SubjectPublicKeyInfo, colon-separated hex;
 //   ED25519:      base64 of the SHA-256 of the OpenSSH public key blob.
@@ -16,6 +17,7 @@
 namespace sigil::ec2 {
 
 enum class KeyType { kRsa, kEd25519 };
+enum class KeyFormat { kPem, kPpk };
 
 struct NewKeyPair {
   std::string private_key;  // PEM text, never stored
@@ -23,8 +25,9 @@ struct NewKeyPair {
   std::string fingerprint;
 };
 
-// kInternal when OpenSSL fails.
-StatusOr<NewKeyPair> GenerateKeyPair(KeyType type);
+// `comment` names the key inside a PuTTY file (EC2 puts the key name there). kInternal when
+// OpenSSL fails.
+StatusOr<NewKeyPair> GenerateKeyPair(KeyType type, KeyFormat format, std::string_view comment);
 
 struct ImportedPublicKey {
   KeyType type = KeyType::kRsa;

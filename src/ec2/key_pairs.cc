@@ -75,7 +75,6 @@ StatusOr<Value> CreateKeyPair(const Ec2Deps& deps, const CallContext& ctx, const
                                  "' for KeyType. Valid values: rsa, "
                                  "ed25519");
   }
-  // PuTTY's format is not produced: a ppk request gets the PEM key (see docs/ec2.md).
   const std::string format = in.value("KeyFormat", "pem");
   if (format != "pem" && format != "ppk") {
     return InvalidParameterValue("Invalid value '" + format +
@@ -89,8 +88,9 @@ StatusOr<Value> CreateKeyPair(const Ec2Deps& deps, const CallContext& ctx, const
                   [&](const Ec2KeyPairRecord& k) { return k.key_name == name; })) {
     return Duplicate(name);
   }
-  SIGIL_ASSIGN_OR_RETURN(NewKeyPair key,
-                         GenerateKeyPair(type == "rsa" ? KeyType::kRsa : KeyType::kEd25519));
+  SIGIL_ASSIGN_OR_RETURN(
+      NewKeyPair key, GenerateKeyPair(type == "rsa" ? KeyType::kRsa : KeyType::kEd25519,
+                                      format == "ppk" ? KeyFormat::kPpk : KeyFormat::kPem, name));
   auto out = StoreKeyPair(deps, ctx, in, type, key.public_key, key.fingerprint);
   if (out.ok()) (*out)["KeyMaterial"] = key.private_key;
   SecureWipe(key.private_key);

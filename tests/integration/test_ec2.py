@@ -162,6 +162,9 @@ class Ec2Test(h.ServerTestCase):
                                         capture_output=True, text=True, timeout=30).stdout
                     self.assertEqual("SHA256:" + created["KeyFingerprint"].rstrip("="),
                                      fp.split()[1])
+        ppk = self.ec2.create_key_pair(KeyName="putty", KeyFormat="ppk")["KeyMaterial"]
+        self.assertTrue(ppk.startswith("PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\n"
+                                       "Comment: putty\n"), ppk[:80])
         res = self.aws(cli, "ec2", "create-key-pair", "--key-name", "cli-rsa")
         self.assertCliError(cli, res, "InvalidKeyPair.Duplicate",
                             "The keypair 'cli-rsa' already exists")
