@@ -32,6 +32,17 @@ struct CallContext {
   std::string_view region;  // from the credential scope
 };
 
+// One more authorization an operation needs, on another resource or for another action, decided
+// with that resource's own condition keys (plus the request's global keys). EC2's RunInstances
+// authorizes the instance, its image, key pair, security groups, subnet, network interface and
+// volume, and ec2:CreateTags when it tags on creation; each check is decided on its own, and
+// the first denial is the answer.
+struct AuthzCheck {
+  std::string action;    // "ec2:RunInstances"
+  std::string resource;  // "arn:aws:ec2:us-east-1::image/ami-0abcdef1234567890"
+  std::map<std::string, std::vector<std::string>> condition_keys;
+};
+
 // The authorization question an operation poses: may the principal perform `action` on
 // `resource`, given the request-specific condition keys? (Keys every request has, such as
 // aws:SourceIp or aws:PrincipalArn, are added by the pipeline.)
@@ -45,6 +56,9 @@ struct AuthzRequest {
   // AssumeRole with session tags also needs sts:TagSession, with a source identity
   // sts:SetSourceIdentity.
   std::vector<std::string> also_actions;
+  // Further (action, resource) pairs the call needs, each with its own condition keys; checked
+  // after `action` and `also_actions`, all in the caller's own account.
+  std::vector<AuthzCheck> more_checks;
   // The account that owns the resource; empty means the caller's own account.
   std::string resource_account;
   // The resource's own policy, if it has one: a role's trust policy for sts:AssumeRole (kind

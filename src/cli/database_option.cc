@@ -3,8 +3,10 @@
 #include <utility>
 
 #include "store/postgres_db.h"
+#include "store/postgres_ec2_store.h"
 #include "store/postgres_metadata_store.h"
 #include "store/sql_object_store.h"
+#include "store/sqlite_ec2_store.h"
 #include "store/sqlite_metadata_store.h"
 
 namespace sigil::cli {
@@ -84,6 +86,18 @@ StatusOr<OpenedStore> OpenStore(const DatabaseChoice& choice, const std::string&
   };
   out.store = std::move(store).value();
   return out;
+}
+
+StatusOr<std::unique_ptr<Ec2Store>> OpenEc2Store(const DatabaseChoice& choice,
+                                                 const std::string& sqlite_path) {
+  if (choice.kind == DatabaseKind::kSqlite) {
+    auto store = OpenSqliteEc2Store(sqlite_path);
+    if (!store.ok()) return Opening("sqlite " + sqlite_path, store.status());
+    return store;
+  }
+  auto store = OpenPostgresEc2Store(choice.conninfo);
+  if (!store.ok()) return Opening("postgresql", store.status());
+  return store;
 }
 
 }  // namespace sigil::cli

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "store/ec2_store.h"
 #include "store/metadata_store.h"
 #include "store/object_store.h"
 
@@ -51,5 +52,10 @@ struct OpenedStore {
 // Opens (creating and migrating when needed) the chosen store: SQLite at `sqlite_path`, or the
 // PostgreSQL database. Errors are the store's, prefixed with the description above.
 StatusOr<OpenedStore> OpenStore(const DatabaseChoice& choice, const std::string& sqlite_path);
+
+// Opens the EC2 store beside the metadata store (its own connection to the same database), after
+// OpenStore has migrated it. Errors are prefixed like OpenStore's.
+StatusOr<std::unique_ptr<Ec2Store>> OpenEc2Store(const DatabaseChoice& choice,
+                                                 const std::string& sqlite_path);
 
 }  // namespace sigil::cli

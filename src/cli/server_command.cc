@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/file_util.h"
+#include "ec2/ec2_service.h"
 #include "http/server.h"
 #include "iam/aws_managed_policies.h"
 #include "iam/iam_service.h"
@@ -151,6 +152,12 @@ void AddServerFlags(CLI::App* cmd, ServerFlags* f) {
       ->check(CLI::Range(int64_t{1}, int64_t{24 * 3600}))
       ->capture_default_str()
       ->group("Audit trail");
+  cmd->add_option("--ec2-regions", f->ec2_regions,
+                  "Comma-separated regions EC2's DescribeRegions lists as enabled (default: AWS's "
+                  "regions that need no opt-in). Sigil's EC2 starts no virtual machines: "
+                  "instances are records with a lifecycle")
+      ->envname("SIGIL_EC2_REGIONS")
+      ->group("EC2");
 }
 
 namespace {
@@ -306,6 +313,17 @@ int RunServer(const ServerFlags& flags) {
   auto sts = sts::MakeStsService(sts::StsDeps{identity, *sealer, random, session_policies});
   auto cloudtrail = cloudtrail::MakeCloudTrailService(
       cloudtrail::CloudTrailDeps{audit::AuditDir(paths->dir), *sealer, random});
+  // EC2 keeps its records in the same database, through its own connection.
+  ec2::RegionCatalog regions;
+  if (!flags.ec2_regions.empty()) {
+    auto configured = ec2::RegionCatalog::FromList(flags.ec2_regions);
+    if (!configured.ok()) return Fail("--ec2-regions", configured.status());
+    regions = std::move(configured).value();
+  }
+  auto ec2_store = OpenEc2Store(*database, paths->database);
+  if (!ec2_store.ok()) return Fail("EC2 store", ec2_store.status());
+  ec2::DefaultVpcs default_vpcs(**ec2_store, random);
+  auto ec2 = ec2::MakeEc2Service(ec2::Ec2Deps{**ec2_store, random, regions, default_vpcs});
   auth::SigningKeyCache signing_keys;
   server::RequestLog log(flags.access_log);
   server::PipelineDeps deps{
@@ -318,6 +336,7 @@ int RunServer(const ServerFlags& flags) {
   deps.metrics = &server_metrics;
   deps.ready = [&timed_store] { return timed_store.Ping(); };
   deps.cloudtrail = cloudtrail.get();
+  deps.ec2 = ec2.get();
   // The audit trail: requests only enqueue; one thread writes DATA_DIR/audit.
   std::unique_ptr<audit::Writer> audit_writer;
   if (flags.audit) {

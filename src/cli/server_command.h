@@ -37,6 +37,9 @@ struct ServerFlags {
   // whether legacy Signature Version 2 is accepted.
   std::string s3_domain;
   bool sigv2 = true;
+  // EC2: the regions DescribeRegions lists as enabled (comma-separated); empty: AWS's regions
+  // that need no opt-in.
+  std::string ec2_regions;
 };
 
 void AddServerFlags(CLI::App* command, ServerFlags* flags);

@@ -239,6 +239,10 @@ Status AppendStructure(const Shape& shape, const Value& value, std::string* out)
 
 }  // namespace
 
+Status AppendXmlMembers(const Shape& shape, const Value& value, std::string* out) {
+  return AppendStructure(shape, value, out);
+}
+
 std::string XmlEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -293,7 +297,7 @@ StatusOr<std::string> EncodeQueryResponse(const ServiceModel& model, const Opera
   if (op.output != nullptr) {
     const std::string wrapper = op.result_wrapper.empty() ? op.name + "Result" : op.result_wrapper;
     out += "<" + wrapper + ">";
-    SIGIL_RETURN_IF_ERROR(AppendStructure(*op.output, output, &out));
+    SIGIL_RETURN_IF_ERROR(AppendXmlMembers(*op.output, output, &out));
     out += "</" + wrapper + ">";
   }
   out += "<ResponseMetadata><RequestId>" + XmlEscape(request_id) +

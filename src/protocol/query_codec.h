@@ -37,6 +37,11 @@ std::string EncodeQueryError(std::string_view xml_namespace, const Status& error
 // The AWS code to show for a status (its aws_code, or a generic one for its canonical code).
 std::string AwsCodeFor(const Status& status);
 
+// Appends the XML elements of a structure's members, in model order: names from locationName,
+// list elements named by their member's locationName (else "member"). Shared with the EC2 codec.
+// kInternal if `value` has a member the shape lacks (a bug).
+Status AppendXmlMembers(const Shape& shape, const Value& value, std::string* out);
+
 // Escapes text for XML element content and attribute values.
 std::string XmlEscape(std::string_view text);
 

@@ -9,6 +9,7 @@ namespace sigil::protocol {
 extern const std::string_view kIamModelJson;
 extern const std::string_view kStsModelJson;
 extern const std::string_view kCloudtrailModelJson;
+extern const std::string_view kEc2ModelJson;
 
 namespace {
 
@@ -146,6 +147,11 @@ const ServiceModel& StsModel() {
 
 const ServiceModel& CloudTrailModel() {
   static const ServiceModel& model = LoadOrDie(kCloudtrailModelJson, "CloudTrail");
+  return model;
+}
+
+const ServiceModel& Ec2Model() {
+  static const ServiceModel& model = LoadOrDie(kEc2ModelJson, "EC2");
   return model;
 }
 

@@ -105,5 +105,7 @@ const ServiceModel& IamModel();
 const ServiceModel& StsModel();
 // CloudTrail (JSON protocol), embedded with only the operations Sigil serves (LookupEvents).
 const ServiceModel& CloudTrailModel();
+// EC2 (its own query protocol flavour), embedded with only the operations Sigil serves.
+const ServiceModel& Ec2Model();
 
 }  // namespace sigil::protocol

@@ -5,6 +5,7 @@
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "policy/evaluator.h"
+#include "sts/sts_service.h"
 
 namespace sigil::server {
 
@@ -81,7 +82,11 @@ std::string PrincipalArnValue(const Principal& p, const IdentitySnapshot& snapsh
 
 }  // namespace
 
-policy::RequestContext BuildRequestContext(const AuthorizeInput& in) {
+namespace {
+
+// The keys every request has (the principal's, the connection's, the time), without the
+// operation's own.
+policy::RequestContext BuildGlobalContext(const AuthorizeInput& in) {
   policy::RequestContext ctx;
   const Principal& p = in.principal;
   ctx.Set("aws:SourceIp", SourceIp(in.request, in.source_ip));
@@ -125,6 +130,13 @@ policy::RequestContext BuildRequestContext(const AuthorizeInput& in) {
     if (!s->source_identity.empty()) ctx.Set("aws:SourceIdentity", s->source_identity);
     if (p.type == PrincipalType::kAssumedRole) ctx.Set("aws:RoleSessionName", s->session_name);
   }
+  return ctx;
+}
+
+}  // namespace
+
+policy::RequestContext BuildRequestContext(const AuthorizeInput& in) {
+  policy::RequestContext ctx = BuildGlobalContext(in);
   for (const auto& [key, values] : in.question.condition_keys) ctx.SetValues(key, values);
   return ctx;
 }
@@ -195,7 +207,9 @@ AuthorizeResult AuthorizeRequest(const AuthorizeInput& in) {
     return AuthorizeResult{OkStatus(), ""};
   }
 
-  policy::RequestContext context = BuildRequestContext(in);
+  const policy::RequestContext global = BuildGlobalContext(in);
+  policy::RequestContext context = global;
+  for (const auto& [key, values] : in.question.condition_keys) context.SetValues(key, values);
   const EffectivePolicies* policies = nullptr;
   std::string source_arn;
   if (p.type == PrincipalType::kAssumedRole) {
@@ -249,7 +263,37 @@ AuthorizeResult AuthorizeRequest(const AuthorizeInput& in) {
         DecodedAuthorizationMessage(decision, p, action, in.question.resource, context),
         decision.effect, decision.decided_by};
   }
+  // The operation's other resources, each with its own keys, in the caller's account.
+  for (const api::AuthzCheck& check : in.question.more_checks) {
+    policy::RequestContext check_context = global;
+    for (const auto& [key, values] : check.condition_keys) check_context.SetValues(key, values);
+    request.action = check.action;
+    request.resource = check.resource;
+    request.resource_account = {};
+    request.resource_policy.reset();
+    request.context = &check_context;
+    policy::Decision decision = policy::Evaluate(request);
+    if (decision.allowed()) continue;
+    return AuthorizeResult{
+        AwsError(StatusCode::kPermissionDenied, "AccessDenied",
+                 policy::AccessDeniedMessage(decision, p.arn, check.action, check.resource)),
+        DecodedAuthorizationMessage(decision, p, check.action, check.resource, check_context),
+        decision.effect, decision.decided_by};
+  }
   return AuthorizeResult{OkStatus(), ""};
+}
+
+Status Ec2UnauthorizedOperation(const AuthorizeResult& denied,
+                                const auth::SessionTokenSealer& sealer, RandomSource& random) {
+  if (denied.decoded_message.empty()) return denied.status;  // not a policy decision
+  auto sealed =
+      sealer.SealMessage(sts::kAuthorizationMessagePurpose, denied.decoded_message, random);
+  if (!sealed.ok()) return sealed.status();
+  return AwsError(StatusCode::kPermissionDenied, "UnauthorizedOperation",
+                  "You are not authorized to perform this operation. Encoded authorization "
+                  "failure message: " +
+                      *sealed)
+      .WithHttpStatus(403);
 }
 
 }  // namespace sigil::server

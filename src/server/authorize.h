@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "api/operation.h"
+#include "auth/session_token.h"
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "http/message.h"
 #include "identity/principal.h"
 #include "identity/session_policies.h"
@@ -65,6 +67,14 @@ struct AuthorizeResult {
 // kPermissionDenied / AccessDenied with AWS's message, which says which kind of policy denied.
 AuthorizeResult AuthorizeRequest(const AuthorizeInput& in);
 inline Status Authorize(const AuthorizeInput& in) { return AuthorizeRequest(in).status; }
+
+// EC2's wording of a denial: UnauthorizedOperation (403), "You are not authorized to perform
+// this operation. Encoded authorization failure message: <msg>", where <msg> is the decision's
+// JSON sealed with the session key ring under sts::kAuthorizationMessagePurpose, which
+// sts:DecodeAuthorizationMessage opens on any node. A result that is not a policy denial (no
+// decoded message) is returned as it is.
+Status Ec2UnauthorizedOperation(const AuthorizeResult& denied,
+                                const auth::SessionTokenSealer& sealer, RandomSource& random);
 
 // The JSON document sts:DecodeAuthorizationMessage returns for a decision, in AWS's shape:
 // {"allowed":false,"explicitDeny":...,"matchedStatements":{"items":[...]},"failures":{"items":[]},

@@ -8,6 +8,7 @@
 #include "audit/record.h"
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "protocol/ec2_codec.h"
 #include "protocol/json_codec.h"
 #include "protocol/query_codec.h"
 #include "server/request_id.h"
@@ -92,6 +93,17 @@ bool IsFormBody(const http::Request& r) {
   return type && StartsWith(AsciiLower(*type), "application/x-www-form-urlencoded");
 }
 
+// EC2 speaks its own flavour of the query protocol: its decoder, response and error shapes.
+bool IsEc2(const api::QueryService& service) { return service.model().protocol() == "ec2"; }
+
+http::Response Ec2Error(const Status& any_error, std::string_view request_id, Outcome* outcome) {
+  const Status error = protocol::AsEc2Error(any_error);
+  outcome->error_code = protocol::AwsCodeFor(error);
+  outcome->error_message = ClientMessage(error);
+  if (error.http_status() >= 500) outcome->detail = error.message();
+  return XmlResponse(error.http_status(), protocol::EncodeEc2Error(error, request_id));
+}
+
 // Route: the query parameters (URL and form body), the Action, and the service: the one the
 // signature is scoped to, else the one the Host names, else the one whose model has the Action.
 StatusOr<QueryCall> Route(const http::Request& request, const auth::ClaimsOrError& claims,
@@ -123,6 +135,9 @@ StatusOr<QueryCall> Route(const http::Request& request, const auth::ClaimsOrErro
     call.service = &deps.sts;
   } else if (signed_service == "iam" || (signed_service.empty() && StartsWith(host, "iam."))) {
     call.service = &deps.iam;
+  } else if (deps.ec2 != nullptr &&
+             (signed_service == "ec2" || (signed_service.empty() && StartsWith(host, "ec2.")))) {
+    call.service = deps.ec2;
   } else if (signed_service.empty() && !call.action.empty()) {
     call.service = deps.sts.model().FindOperation(call.action) ? &deps.sts : &deps.iam;
   }
@@ -274,6 +289,10 @@ StatusOr<Value> RunCall(const http::Request& request, const auth::ClaimsOrError&
     outcome->authz_effect = allowed.effect;
     outcome->authz_decided_by = allowed.decided_by;
     if (deps.audit != nullptr) outcome->input = std::move(input);
+    if (IsEc2(service)) {
+      OsRandomSource random;
+      return Ec2UnauthorizedOperation(allowed, deps.sealer, random);
+    }
     return allowed.status;
   }
 
@@ -353,20 +372,28 @@ http::Response RunStages(const http::Request& request, const PipelineDeps& deps,
   outcome->action = call->action;
   outcome->known_action = service.model().FindOperation(call->action) != nullptr;
 
+  const bool ec2 = IsEc2(service);
+  auto error = [&](const Status& e) {
+    return ec2 ? Ec2Error(e, request_id, outcome) : QueryError(ns, e, request_id, outcome);
+  };
+
   // 2-5.
   const api::OperationBinding* binding = nullptr;
   StatusOr<Value> output = RunCall(
       request, claims, now, service, call->action,
       [&](const api::OperationBinding& b) {
-        return protocol::DecodeQueryInput(b.operation->input, call->params);
+        return ec2 ? protocol::DecodeEc2Input(b.operation->input, call->params)
+                   : protocol::DecodeQueryInput(b.operation->input, call->params);
       },
       deps, request_id, outcome, &binding);
-  if (!output.ok()) return QueryError(ns, output.status(), request_id, outcome);
+  if (!output.ok()) return error(output.status());
 
   // 6. Respond.
   StatusOr<std::string> body =
-      protocol::EncodeQueryResponse(service.model(), *binding->operation, *output, request_id);
-  if (!body.ok()) return QueryError(ns, body.status(), request_id, outcome);
+      ec2 ? protocol::EncodeEc2Response(service.model(), *binding->operation, *output, request_id)
+          : protocol::EncodeQueryResponse(service.model(), *binding->operation, *output,
+                                          request_id);
+  if (!body.ok()) return error(body.status());
   if (deps.audit != nullptr) outcome->output = std::move(output).value();
   return XmlResponse(200, std::move(body).value());
 }

@@ -1,6 +1,7 @@
 // The request pipeline: route → authenticate → decode → authorize → dispatch → respond, over the
 // dependencies it is handed (no god object carries request state), for the query protocol (IAM,
-// STS) and the JSON protocol (CloudTrail), which share every stage but routing and the codec.
+// STS, and EC2's flavour of it) and the JSON protocol (CloudTrail), which share every stage but
+// routing and the codec.
 // Also the http::Handler adapter the HTTP server drives. Thread-safe: every dependency is.
 #pragma once
 
@@ -56,6 +57,8 @@ struct PipelineDeps {
   const api::QueryService* cloudtrail = nullptr;
   // S3, served by its own front; null: not served.
   RestFront* s3 = nullptr;
+  // EC2, in its own flavour of the query protocol (credential scope "ec2"); null: not served.
+  const api::QueryService* ec2 = nullptr;
 };
 
 // Decides from the head whether to read the body (and how much of it).

@@ -199,8 +199,6 @@ const std::vector<Migration>& Migrations() {
            " tag_value TEXT NOT NULL,"
            " PRIMARY KEY (serial_number, position))",
        }},
-      // TODO(merge): numbered 4 only because versions must be contiguous; the EC2 branch adds
-      // its own step 4, and this one becomes 5 when both land.
       {4,
        "S3 buckets, objects, multipart uploads and their parts",
        {
@@ -257,6 +255,99 @@ const std::vector<Migration>& Migrations() {
            " last_modified_ms BIGINT NOT NULL,"
            " attributes TEXT NOT NULL,"
            " PRIMARY KEY (upload_id, part_number))",
+       }},
+      {5,
+       "EC2: default VPCs, key pairs, security groups and rules, instances, tags",
+       {
+           // Every EC2 record belongs to an account and a region. They do not reference
+           // accounts: EC2 state is the EC2 service's, kept apart from the identity tables.
+           "CREATE TABLE ec2_vpcs ("
+           " vpc_id TEXT NOT NULL PRIMARY KEY,"
+           " account_id TEXT NOT NULL,"
+           " region TEXT NOT NULL,"
+           " cidr_block TEXT NOT NULL,"
+           " is_default INTEGER NOT NULL,"
+           " created_ms BIGINT NOT NULL)",
+
+           // One default VPC per account and region, even when two nodes create it at once.
+           "CREATE UNIQUE INDEX ec2_vpcs_default ON ec2_vpcs (account_id, region)"
+           " WHERE is_default = 1",
+
+           "CREATE TABLE ec2_key_pairs ("
+           " key_pair_id TEXT NOT NULL PRIMARY KEY,"
+           " account_id TEXT NOT NULL,"
+           " region TEXT NOT NULL,"
+           " key_name TEXT NOT NULL,"
+           " key_type TEXT NOT NULL,"
+           " fingerprint TEXT NOT NULL,"
+           " public_key TEXT NOT NULL,"
+           " created_ms BIGINT NOT NULL)",
+
+           "CREATE UNIQUE INDEX ec2_key_pairs_name ON ec2_key_pairs (account_id, region, key_name)",
+
+           "CREATE TABLE ec2_security_groups ("
+           " group_id TEXT NOT NULL PRIMARY KEY,"
+           " account_id TEXT NOT NULL,"
+           " region TEXT NOT NULL,"
+           " vpc_id TEXT NOT NULL,"
+           " group_name TEXT NOT NULL,"
+           " description TEXT NOT NULL,"
+           " created_ms BIGINT NOT NULL)",
+
+           "CREATE UNIQUE INDEX ec2_security_groups_name"
+           " ON ec2_security_groups (account_id, region, vpc_id, group_name)",
+
+           // "" rather than NULL for an absent peer, so the unique constraint refuses a
+           // duplicate rule (NULLs never compare equal).
+           "CREATE TABLE ec2_security_group_rules ("
+           " rule_id TEXT NOT NULL PRIMARY KEY,"
+           " group_id TEXT NOT NULL REFERENCES ec2_security_groups (group_id) ON DELETE CASCADE,"
+           " position BIGINT NOT NULL,"
+           " egress INTEGER NOT NULL,"
+           " ip_protocol TEXT NOT NULL,"
+           " from_port BIGINT NOT NULL,"
+           " to_port BIGINT NOT NULL,"
+           " cidr_ipv4 TEXT NOT NULL,"
+           " cidr_ipv6 TEXT NOT NULL,"
+           " referenced_group_id TEXT NOT NULL,"
+           " description TEXT NOT NULL,"
+           " UNIQUE (group_id, egress, ip_protocol, from_port, to_port, cidr_ipv4, cidr_ipv6,"
+           "  referenced_group_id))",
+
+           "CREATE TABLE ec2_instances ("
+           " instance_id TEXT NOT NULL PRIMARY KEY,"
+           " account_id TEXT NOT NULL,"
+           " region TEXT NOT NULL,"
+           " reservation_id TEXT NOT NULL,"
+           " image_id TEXT NOT NULL,"
+           " instance_type TEXT NOT NULL,"
+           " key_name TEXT NOT NULL,"
+           " availability_zone TEXT NOT NULL,"
+           " subnet_id TEXT NOT NULL,"
+           " vpc_id TEXT NOT NULL,"
+           " private_ip TEXT NOT NULL,"
+           " user_data TEXT NOT NULL,"
+           " client_token TEXT NOT NULL,"
+           " state TEXT NOT NULL,"
+           " state_changed_ms BIGINT NOT NULL,"
+           " launched_ms BIGINT NOT NULL)",
+
+           "CREATE INDEX ec2_instances_scope ON ec2_instances (account_id, region)",
+
+           "CREATE TABLE ec2_instance_security_groups ("
+           " instance_id TEXT NOT NULL REFERENCES ec2_instances (instance_id) ON DELETE CASCADE,"
+           " position INTEGER NOT NULL,"
+           " group_id TEXT NOT NULL,"
+           " PRIMARY KEY (instance_id, position))",
+
+           // Tags of any EC2 resource, by its id.
+           "CREATE TABLE ec2_tags ("
+           " account_id TEXT NOT NULL,"
+           " region TEXT NOT NULL,"
+           " resource_id TEXT NOT NULL,"
+           " tag_key TEXT NOT NULL,"
+           " tag_value TEXT NOT NULL,"
+           " PRIMARY KEY (account_id, region, resource_id, tag_key))",
        }},
   };
   return kMigrations;

@@ -114,6 +114,7 @@ void Result::Deleter::operator()(pg_result* result) const { PQclear(result); }
 Result::~Result() = default;
 
 int Result::Rows() const { return PQntuples(result_.get()); }
+int Result::Columns() const { return PQnfields(result_.get()); }
 
 int Result::Columns() const { return PQnfields(result_.get()); }
 
@@ -337,9 +338,6 @@ Status Transaction::Commit() {
   return OkStatus();
 }
 
-}  // namespace sigil::postgres
-
-namespace sigil::postgres {
 namespace {
 
 // How often RunTransaction runs a body that keeps losing to concurrent writers before giving up

@@ -7,7 +7,9 @@ B) and the session token key ring (--session-keys-file). Covered: a user and key
 with the AWS CLI work on B; a key deactivated on B is refused by A within a second; a session
 token issued by A verifies on B; an account created by `sigil admin account create --database`
 is served by both; only A, which created the account, has a root credentials file; a node
-without the master key refuses to join; the connection string's password is never printed.
+without the master key refuses to join; the connection string's password is never printed;
+EC2 records (default VPC, key pairs, instances) made through one node are seen and changed
+through the other.
 """
 
 import configparser
@@ -278,6 +280,26 @@ class MultiNodeTest(unittest.TestCase):
                          r"AKIA[A-Z0-9]{16}: wrong master key or tampered database \(every node "
                          r"sharing a database needs the master key of the node that created "
                          r"it\)\n$")
+
+    def test_ec2_records_are_shared_through_the_database(self):
+        """EC2 state lives in PostgreSQL: what one node creates, the other lists and changes."""
+        ec2_a = self.node_a.client("ec2", creds=self.root)
+        ec2_b = self.node_b.client("ec2", creds=self.root)
+        # Both nodes agree on the region's one default VPC and group.
+        default_a = ec2_a.describe_security_groups(GroupNames=["default"])["SecurityGroups"]
+        default_b = ec2_b.describe_security_groups(GroupNames=["default"])["SecurityGroups"]
+        self.assertEqual(default_a[0]["GroupId"], default_b[0]["GroupId"])
+        ec2_a.create_key_pair(KeyName="multinode", KeyType="ed25519")
+        self.assertEqual(ec2_b.describe_key_pairs(KeyNames=["multinode"])["KeyPairs"][0]["KeyType"],
+                         "ed25519")
+        instance = ec2_a.run_instances(ImageId="ami-0a1b2c3d4e5f60001", MinCount=1, MaxCount=1,
+                                       KeyName="multinode")["Instances"][0]["InstanceId"]
+        ec2_b.get_waiter("instance_running").wait(InstanceIds=[instance],
+                                                  WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        ec2_b.stop_instances(InstanceIds=[instance])
+        state = ec2_a.describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]
+        self.assertIn(state["State"]["Name"], ("stopping", "stopped"))
+        ec2_a.terminate_instances(InstanceIds=[instance])
 
     def test_bad_database_option_is_refused_without_quoting_it(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGIL_")}
