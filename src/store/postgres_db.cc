@@ -116,8 +116,6 @@ Result::~Result() = default;
 int Result::Rows() const { return PQntuples(result_.get()); }
 int Result::Columns() const { return PQnfields(result_.get()); }
 
-int Result::Columns() const { return PQnfields(result_.get()); }
-
 std::string Result::CommandTag() const { return PQcmdStatus(result_.get()); }
 
 int64_t Result::AffectedRows() const {
