@@ -1,5 +1,6 @@
 #include "s3/s3_service.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -428,6 +429,17 @@ http::Admission S3Service::Admit(const http::Request& head) {
     resource = BucketArn(call->request.bucket) + "/" + call->request.key;
   }
   std::map<std::string, std::vector<std::string>> keys = ConditionKeys(*call);
+  // s3:ExistingObjectTag/KEY: the tags of the object the request reads or changes.
+  static constexpr std::string_view kTagAware[] = {
+      "GetObject",           "HeadObject",   "GetObjectTagging", "PutObjectTagging",
+      "DeleteObjectTagging", "GetObjectAcl", "PutObjectAcl",     "DeleteObject"};
+  if (std::find(std::begin(kTagAware), std::end(kTagAware), spec->name) != std::end(kTagAware)) {
+    StatusOr<ObjectRecord> existing =
+        deps_.store.GetObject(call->request.bucket, call->request.key);
+    if (existing.ok()) {
+      for (const Tag& t : existing->tags) keys["s3:ExistingObjectTag/" + t.key] = {t.value};
+    }
+  }
   if (spec->name == "CreateBucket") {
     // s3:LocationConstraint comes from the body; the header-time check uses the default.
     keys["s3:LocationConstraint"] = {deps_.options.regions.front()};

@@ -575,6 +575,28 @@ class AuthorizationTest(S3TestCase):
         status = self.s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]
         self.assertFalse(status["IsPublic"])
 
+    def test_object_tags_in_conditions(self):
+        bucket = self.new_bucket("authz-tags")
+        self.s3.put_object(Bucket=bucket, Key="public.txt", Body=b"p", Tagging="class=public")
+        self.s3.put_object(Bucket=bucket, Key="private.txt", Body=b"s", Tagging="class=secret")
+        tagged = self.user_client("s3-tag-reader", {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject",
+                 "Resource": f"arn:aws:s3:::{bucket}/*",
+                 "Condition": {"StringEquals": {"s3:ExistingObjectTag/class": "public"}}},
+                {"Effect": "Allow", "Action": "s3:PutObject",
+                 "Resource": f"arn:aws:s3:::{bucket}/*",
+                 "Condition": {"StringEquals": {"s3:RequestObjectTag/class": "public"}}}]})
+        self.assertEqual(tagged.get_object(Bucket=bucket, Key="public.txt")["Body"].read(), b"p")
+        self.assertClientError("AccessDenied", 403, tagged.get_object, Bucket=bucket,
+                               Key="private.txt")
+        tagged.put_object(Bucket=bucket, Key="new.txt", Body=b"n", Tagging="class=public")
+        self.assertClientError("AccessDenied", 403, tagged.put_object, Bucket=bucket,
+                               Key="new2.txt", Body=b"n", Tagging="class=secret")
+        self.assertClientError("AccessDenied", 403, tagged.put_object, Bucket=bucket,
+                               Key="new3.txt", Body=b"n")
+
     def test_public_access_block_and_anonymous_requests(self):
         bucket = self.new_bucket("authz-public")
         self.s3.put_object(Bucket=bucket, Key="index.html", Body=b"<h1>hi</h1>")
