@@ -751,6 +751,65 @@ class ThirdPartyClientsTest(S3TestCase):
         self.assertNotIn("rclone-bucket", self.run_tool(["rclone", "lsd", "sigil:"], env))
 
 
+class HttpsTest(unittest.TestCase):
+    """The client flows over HTTPS, where newer botocore sends aws-chunked bodies with trailing
+    checksums by default: both CLIs with AWS_CA_BUNDLE, boto3 with verify=CA."""
+
+    @classmethod
+    def setUpClass(cls):
+        from test_tls import TlsFiles
+        cls.files = TlsFiles()
+        cls.server = h.SigilServer(data_dir=cls.files.data_dir, args=cls.files.server_args())
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.close()
+            cls.files.close()
+            raise
+        cls.tmp = tempfile.mkdtemp(prefix="sigil-s3-https-")
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.server.stop()
+        finally:
+            cls.server.close()
+            cls.files.close()
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_clients_over_https(self):
+        self.assertTrue(self.server.url.startswith("https://"))
+        s3 = self.server.client("s3", verify=self.files.ca)
+        s3.create_bucket(Bucket="https-bucket")
+        data = os.urandom(7 * MIB + 3)
+        path = os.path.join(self.tmp, "file.bin")
+        with open(path, "wb") as f:
+            f.write(data)
+        from boto3.s3.transfer import TransferConfig
+        s3.upload_file(path, "https-bucket", "boto.bin",
+                       Config=TransferConfig(multipart_threshold=5 * MIB,
+                                             multipart_chunksize=5 * MIB))
+        s3.put_object(Bucket="https-bucket", Key="small", Body=b"over tls")
+        self.assertEqual(s3.get_object(Bucket="https-bucket", Key="small")["Body"].read(),
+                         b"over tls")
+        env = dict(os.environ, AWS_SHARED_CREDENTIALS_FILE=self.server.credentials_path,
+                   AWS_CONFIG_FILE=os.devnull, AWS_DEFAULT_REGION=h.REGION,
+                   AWS_CA_BUNDLE=self.files.ca, HOME=self.tmp, AWS_PAGER="")
+        for index, aws in enumerate(a for a in (DEBIAN_AWS, other_aws()) if a):
+            key = f"cli-{index}.bin"
+            for args in (["s3", "cp", path, f"s3://https-bucket/{key}"],
+                         ["s3", "cp", f"s3://https-bucket/{key}", path + ".down"]):
+                proc = subprocess.run([aws, "--endpoint-url", self.server.url, *args], env=env,
+                                      capture_output=True, text=True, timeout=180)
+                self.assertEqual(proc.returncode, 0, f"{aws}: {proc.stderr}")
+            with open(path + ".down", "rb") as f:
+                self.assertEqual(f.read(), data)
+        out = os.path.join(self.tmp, "boto.out")
+        s3.download_file("https-bucket", "boto.bin", out)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), data)
+
+
 class CrashTest(S3TestCase):
     def test_kill_during_large_upload_leaves_a_consistent_store(self):
         bucket = self.new_bucket("crash-bucket")
