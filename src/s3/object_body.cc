@@ -105,7 +105,12 @@ class UploadStream final : public http::BodyConsumer {
       uploaded.checksum_algorithm = std::string(ChecksumAlgorithmName(*plan_.checksum));
       uploaded.checksum = computed;
     }
+    const auto commit_started = std::chrono::steady_clock::now();
     SIGIL_ASSIGN_OR_RETURN(uploaded.blob.blob_id, writer_->Commit());
+    if (call_->deps.metrics != nullptr) {
+      call_->deps.metrics->RecordBlobOperation("commit",
+                                               std::chrono::steady_clock::now() - commit_started);
+    }
     StatusOr<http::Response> response = commit_(*call_, uploaded);
     if (!response.ok()) (void)call_->deps.blobs.Delete(uploaded.blob.blob_id);
     return response;
@@ -135,16 +140,28 @@ http::Response UploadStream::Succeed(http::Response response) {
 
 class ObjectSource final : public http::BodySource {
  public:
-  ObjectSource(const BlobStore& blobs, std::vector<BlobRef> parts, uint64_t first, uint64_t length)
+  ObjectSource(const BlobStore& blobs, std::vector<BlobRef> parts, uint64_t first, uint64_t length,
+               server::ServerMetrics* metrics)
       : blobs_(blobs),
         parts_(std::move(parts)),
         offset_(first),
         remaining_(length),
-        size_(length) {}
+        size_(length),
+        metrics_(metrics) {}
 
   uint64_t size() const override { return size_; }
 
   StatusOr<size_t> Read(std::span<char> buffer) override {
+    const auto started = std::chrono::steady_clock::now();
+    StatusOr<size_t> filled = Fill(buffer);
+    if (metrics_ != nullptr) {
+      metrics_->RecordBlobOperation("read", std::chrono::steady_clock::now() - started);
+    }
+    return filled;
+  }
+
+ private:
+  StatusOr<size_t> Fill(std::span<char> buffer) {
     size_t filled = 0;
     while (filled < buffer.size() && remaining_ > 0) {
       // Find the part holding offset_.
@@ -169,7 +186,6 @@ class ObjectSource final : public http::BodySource {
     return filled;
   }
 
- private:
   const BlobStore& blobs_;
   std::vector<BlobRef> parts_;
   uint64_t offset_;
@@ -178,6 +194,7 @@ class ObjectSource final : public http::BodySource {
   size_t index_ = 0;
   uint64_t part_start_ = 0;
   std::unique_ptr<BlobFile> file_;
+  server::ServerMetrics* metrics_;
 };
 
 }  // namespace
@@ -245,7 +262,8 @@ StatusOr<std::shared_ptr<http::BodyConsumer>> StartUpload(std::shared_ptr<Call> 
 
 StatusOr<std::shared_ptr<http::BodySource>> OpenObjectRange(const BlobStore& blobs,
                                                             const std::vector<BlobRef>& parts,
-                                                            uint64_t first, uint64_t length) {
+                                                            uint64_t first, uint64_t length,
+                                                            server::ServerMetrics* metrics) {
   // Open the first blob now, so a missing file is an error before the head is sent.
   if (length > 0) {
     uint64_t start = 0;
@@ -258,7 +276,7 @@ StatusOr<std::shared_ptr<http::BodySource>> OpenObjectRange(const BlobStore& blo
     }
   }
   return std::shared_ptr<http::BodySource>(
-      std::make_shared<ObjectSource>(blobs, parts, first, length));
+      std::make_shared<ObjectSource>(blobs, parts, first, length, metrics));
 }
 
 }  // namespace sigil::s3

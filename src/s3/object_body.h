@@ -33,9 +33,11 @@ using UploadCommit = std::function<StatusOr<http::Response>(Call&, const Uploade
 StatusOr<std::shared_ptr<http::BodyConsumer>> StartUpload(std::shared_ptr<Call> call,
                                                           uint64_t max_size, UploadCommit commit);
 
-// Serves bytes [first, first + length) of the concatenation of `blobs`.
+// Serves bytes [first, first + length) of the concatenation of `blobs`, timing each read into
+// `metrics` when given.
 StatusOr<std::shared_ptr<http::BodySource>> OpenObjectRange(const BlobStore& blobs,
                                                             const std::vector<BlobRef>& parts,
-                                                            uint64_t first, uint64_t length);
+                                                            uint64_t first, uint64_t length,
+                                                            server::ServerMetrics* metrics);
 
 }  // namespace sigil::s3

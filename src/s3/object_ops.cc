@@ -183,8 +183,9 @@ StatusOr<http::Response> ReadObject(Call& call, bool with_body) {
     r.SetHeader(std::string(header), call.request.Param(param));
   }
   if (with_body) {
-    SIGIL_ASSIGN_OR_RETURN(
-        r.body_source, OpenObjectRange(call.deps.blobs, object.blobs, range.first, range.length));
+    SIGIL_ASSIGN_OR_RETURN(r.body_source,
+                           OpenObjectRange(call.deps.blobs, object.blobs, range.first, range.length,
+                                           call.deps.metrics));
   } else {
     r.SetHeader("Content-Length", std::to_string(range.length));
   }
@@ -347,7 +348,7 @@ StatusOr<ObjectRecord> LoadCopySource(Call& call) {
 StatusOr<std::pair<BlobRef, std::string>> CopyBytes(Call& call, const ObjectRecord& source,
                                                     uint64_t first, uint64_t length) {
   SIGIL_ASSIGN_OR_RETURN(std::shared_ptr<http::BodySource> reader,
-                         OpenObjectRange(call.deps.blobs, source.blobs, first, length));
+                         OpenObjectRange(call.deps.blobs, source.blobs, first, length, nullptr));
   SIGIL_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, call.deps.blobs.Create());
   Checksum md5(ChecksumAlgorithm::kMd5);
   std::string buffer(1 << 20, '\0');

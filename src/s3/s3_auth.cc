@@ -36,18 +36,26 @@ StatusOr<PayloadMode> DeclaredPayload(std::string_view value) {
                  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.");
 }
 
+// S3's wire error for `error`, noting its reason for the caller's metrics.
+Status Refuse(std::optional<auth::AuthFailure>* failure, const auth::AuthError& error,
+              auth::S3AuthScheme scheme) {
+  if (failure != nullptr) *failure = error.reason;
+  return auth::S3AuthErrorStatus(error, scheme);
+}
+
 // Legacy SigV2 (header or presigned query): long-term keys, or a session's key with its token.
 StatusOr<S3Authentication> AuthenticateSigV2(const http::Request& head,
                                              const IdentitySnapshot& snapshot, TimePoint now,
                                              const S3AuthOptions& options,
-                                             const auth::SessionTokenSealer& sealer) {
+                                             const auth::SessionTokenSealer& sealer,
+                                             std::optional<auth::AuthFailure>* failure) {
   auth::SigV2ClaimsOrError extracted = auth::ExtractSigV2Claims(head);
   const bool query = head.query().find("AWSAccessKeyId=") != std::string_view::npos &&
                      !head.FindHeader("Authorization");
   const auth::S3AuthScheme scheme =
       query ? auth::S3AuthScheme::kSigV2Query : auth::S3AuthScheme::kSigV2Header;
   if (const auto* error = std::get_if<auth::AuthError>(&extracted)) {
-    return auth::S3AuthErrorStatus(*error, scheme);
+    return Refuse(failure, *error, scheme);
   }
   const auth::SigV2Claims& claims = std::get<auth::SigV2Claims>(extracted);
   auth::SigV2Options v2;
@@ -63,7 +71,7 @@ StatusOr<S3Authentication> AuthenticateSigV2(const http::Request& head,
   if (claims.security_token) {
     auth::SessionOrRejection opened = sealer.Open(*claims.security_token, now);
     if (const auto* rejected = std::get_if<auth::TokenRejection>(&opened)) {
-      return auth::S3AuthErrorStatus(rejected->error, scheme);
+      return Refuse(failure, rejected->error, scheme);
     }
     auth::SessionClaims& session = std::get<auth::SessionClaims>(opened);
     std::optional<auth::AuthError> error;
@@ -77,15 +85,15 @@ StatusOr<S3Authentication> AuthenticateSigV2(const http::Request& head,
       result.who->scope.region = options.regions.empty() ? "us-east-1" : options.regions.front();
     }
     SecureWipe(session.secret_access_key);
-    if (error) return auth::S3AuthErrorStatus(*error, scheme);
+    if (error) return Refuse(failure, *error, scheme);
     return result;
   }
   const KeyEntry* key = snapshot.FindKey(claims.access_key_id);
   if (key == nullptr || key->key.status != AccessKeyStatus::kActive) {
-    return auth::S3AuthErrorStatus(auth::UnknownAccessKeyError(), scheme);
+    return Refuse(failure, auth::UnknownAccessKeyError(), scheme);
   }
   if (auto error = auth::VerifySigV2(head, claims, key->secret, now, v2)) {
-    return auth::S3AuthErrorStatus(*error, scheme);
+    return Refuse(failure, *error, scheme);
   }
   result.who = server::Authenticated{key->principal, {}};
   result.who->scope.region = options.regions.empty() ? "us-east-1" : options.regions.front();
@@ -102,7 +110,8 @@ StatusOr<S3Authentication> AuthenticateS3(const http::Request& head,
                                           const IdentitySnapshot& snapshot, TimePoint now,
                                           const S3AuthOptions& options,
                                           auth::SigningKeyCache& cache,
-                                          const auth::SessionTokenSealer& sealer) {
+                                          const auth::SessionTokenSealer& sealer,
+                                          std::optional<auth::AuthFailure>* failure) {
   S3Authentication result;
   if (auth::HasSigV2Signature(head)) {
     if (!options.allow_sigv2) {
@@ -110,7 +119,7 @@ StatusOr<S3Authentication> AuthenticateS3(const http::Request& head,
                      "The authorization mechanism you have provided is not supported. Please use "
                      "AWS4-HMAC-SHA256.");
     }
-    return AuthenticateSigV2(head, snapshot, now, options, sealer);
+    return AuthenticateSigV2(head, snapshot, now, options, sealer, failure);
   }
   auth::ClaimsOrError extracted = auth::ExtractClaims(head);
   if (const auto* error = std::get_if<auth::AuthError>(&extracted)) {
@@ -120,8 +129,8 @@ StatusOr<S3Authentication> AuthenticateS3(const http::Request& head,
     }
     const bool presigned =
         head.query().find("X-Amz-") != std::string_view::npos && !head.FindHeader("Authorization");
-    return auth::S3AuthErrorStatus(
-        *error, presigned ? auth::S3AuthScheme::kSigV4Query : auth::S3AuthScheme::kSigV4Header);
+    return Refuse(failure, *error,
+                  presigned ? auth::S3AuthScheme::kSigV4Query : auth::S3AuthScheme::kSigV4Header);
   }
   const auth::SignatureClaims& claims = std::get<auth::SignatureClaims>(extracted);
   const bool presigned = claims.location == auth::SignatureLocation::kQuery;
@@ -148,8 +157,8 @@ StatusOr<S3Authentication> AuthenticateS3(const http::Request& head,
   auto verified = server::AuthenticateSigV4Request(head, claims, verify, snapshot, now, cache,
                                                    sealer, &result.signing_key);
   if (const auto* error = std::get_if<auth::AuthError>(&verified)) {
-    return auth::S3AuthErrorStatus(
-        *error, presigned ? auth::S3AuthScheme::kSigV4Query : auth::S3AuthScheme::kSigV4Header);
+    return Refuse(failure, *error,
+                  presigned ? auth::S3AuthScheme::kSigV4Query : auth::S3AuthScheme::kSigV4Header);
   }
   result.who = std::move(std::get<server::Authenticated>(verified));
   result.seed_signature = claims.signature;

@@ -64,11 +64,13 @@ struct S3AuthOptions {
 // Authenticates the head. Errors carry S3's code and status: InvalidAccessKeyId,
 // SignatureDoesNotMatch, RequestTimeTooSkewed, AccessDenied ("Request has expired"),
 // AuthorizationHeaderMalformed, AuthorizationQueryParametersError, InvalidToken, ExpiredToken,
-// InvalidArgument (a bad x-amz-content-sha256), InvalidRequest (SigV2 refused).
+// InvalidArgument (a bad x-amz-content-sha256), InvalidRequest (SigV2 refused). When the
+// signature was refused, `failure` (if given) receives why, for the metrics.
 StatusOr<S3Authentication> AuthenticateS3(const http::Request& head,
                                           const IdentitySnapshot& snapshot, TimePoint now,
                                           const S3AuthOptions& options,
                                           auth::SigningKeyCache& cache,
-                                          const auth::SessionTokenSealer& sealer);
+                                          const auth::SessionTokenSealer& sealer,
+                                          std::optional<auth::AuthFailure>* failure = nullptr);
 
 }  // namespace sigil::s3

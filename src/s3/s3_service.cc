@@ -399,9 +399,13 @@ http::Admission S3Service::Admit(const http::Request& head) {
   auth_options.allow_sigv2 = deps_.options.allow_sigv2;
   auth_options.regions = deps_.options.regions;
   auth_options.virtual_host_domain = deps_.options.virtual_host_domain;
+  std::optional<auth::AuthFailure> failure;
   StatusOr<S3Authentication> authenticated = AuthenticateS3(
-      head, *call->snapshot, call->now, auth_options, deps_.signing_keys, deps_.sealer);
-  if (!authenticated.ok()) return Reject(*call, authenticated.status());
+      head, *call->snapshot, call->now, auth_options, deps_.signing_keys, deps_.sealer, &failure);
+  if (!authenticated.ok()) {
+    if (failure && deps_.metrics != nullptr) deps_.metrics->RecordAuthFailure(*failure);
+    return Reject(*call, authenticated.status());
+  }
   call->auth = std::move(authenticated).value();
   if (call->auth.who) {
     if (Status s = server::CheckSessionRestrictions(call->auth.who->principal, "s3",

@@ -72,6 +72,10 @@ ServerMetrics::ServerMetrics(metrics::Registry& registry, TimePoint started)
           "sigil_request_duration_seconds",
           "Time from a request's arrival (whole) to its response, by service.", {"service"},
           metrics::LatencyBuckets())),
+      blob_durations_(registry.AddHistogram(
+          "sigil_blob_operation_duration_seconds",
+          "S3 object bytes on disk: committing a new blob (fsync, rename), reading a piece.",
+          {"operation"}, metrics::LatencyBuckets())),
       mfa_failures_(registry
                         .AddCounter("sigil_mfa_failures_total",
                                     "MFA codes refused: wrong, replayed or missing.")

@@ -50,6 +50,11 @@ class ServerMetrics {
   // sigil_identity_snapshot_reloads_total: the snapshot was rebuilt because another process or
   // node changed the store.
   void RecordSnapshotReload() { snapshot_reloads_.Increment(); }
+  // sigil_blob_operation_duration_seconds{operation}: S3 object bytes on disk. `operation` is
+  // "commit" (fsync, rename and folder fsync of a new blob) or "read" (one piece of a download).
+  void RecordBlobOperation(std::string_view operation, std::chrono::nanoseconds elapsed) {
+    blob_durations_.WithLabels({operation}).ObserveDuration(elapsed);
+  }
 
  private:
   static constexpr size_t kAuthFailureCount = 10;  // auth::AuthFailure's enumerators
@@ -60,6 +65,7 @@ class ServerMetrics {
   metrics::Family<metrics::Histogram>& durations_;
   std::array<metrics::Counter*, kAuthFailureCount> auth_failures_{};
   std::array<metrics::Counter*, kDenialKinds> denials_{};
+  metrics::Family<metrics::Histogram>& blob_durations_;
   metrics::Counter& mfa_failures_;
   metrics::Counter& snapshot_reloads_;
 };

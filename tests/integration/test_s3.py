@@ -397,6 +397,8 @@ class Boto3Test(S3TestCase):
 class SignatureTest(S3TestCase):
     """Request signatures S3 clients send, and every way they can go wrong."""
 
+    SERVER_ARGS = ("--metrics-listen", "127.0.0.1:0")
+
     def put_raw(self, bucket, key, body, headers, payload_hash, query=()):
         path = "/" + bucket + "/" + urllib.parse.quote(key)
         signed, signature, amz_date = s3_sign(self.server.url, self.root, "PUT", path, query,
@@ -523,6 +525,17 @@ class SignatureTest(S3TestCase):
         headers, _, _ = s3_sign(self.server.url, self.root, "GET", "/" + bucket,
                                 when=h.utcnow() - __import__("datetime").timedelta(hours=1))
         self.assertS3Error(self.send("GET", "/" + bucket, headers), "RequestTimeTooSkewed", 403)
+        # Counted by reason, like every other service's authentication failures.
+        self.s3.put_object(Bucket=bucket, Key="counted", Body=b"x")  # one blob commit
+        from test_metrics import METRICS_URL_RE
+        metrics_url = METRICS_URL_RE.search(self.server.stdout()).group(1)
+        metrics = h.http_request(metrics_url, "GET", "/metrics").text()
+        for reason in ("bad_signature", "unknown_key", "skew"):
+            line = next(l for l in metrics.splitlines()
+                        if l.startswith(f'sigil_auth_failures_total{{reason="{reason}"}}'))
+            self.assertGreaterEqual(float(line.split()[-1]), 1, line)
+        self.assertTrue('sigil_blob_operation_duration_seconds_count{operation="commit"}'
+                        in metrics, "no blob commit latency in the metrics")
 
 
 class AuthorizationTest(S3TestCase):
