@@ -143,9 +143,9 @@ StatusOr<QueryCall> Route(const http::Request& request, const auth::ClaimsOrErro
   }
   if (call.service == nullptr) {
     return AwsError(StatusCode::kUnimplemented, "NotImplemented",
-                    "This Sigil version serves IAM and STS; the service '" +
+                    "This Sigil version serves IAM, STS, S3, EC2 and CloudTrail; the service '" +
                         (signed_service.empty() ? std::string("unknown") : signed_service) +
-                        "' is not available yet.");
+                        "' is not one of them.");
   }
   if (call.action.empty()) {
     return AwsError(StatusCode::kInvalidArgument, "MissingAction",
