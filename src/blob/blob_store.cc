@@ -17,6 +17,8 @@ namespace {
 constexpr size_t kBlobIdBytes = 16;  // 32 hex digits
 constexpr std::string_view kTempDir = "tmp";
 constexpr std::string_view kTempSuffix = ".part";
+// How many new bytes a writer accumulates before it asks the kernel to start writing them.
+constexpr uint64_t kWritebackBytes = 8 * 1024 * 1024;
 
 bool IsBlobId(std::string_view id) {
   if (id.size() != kBlobIdBytes * 2) return false;
@@ -56,6 +58,12 @@ Status BlobWriter::Append(std::string_view data) {
   if (fd_ < 0) return FailedPreconditionError("blob writer already committed");
   SIGIL_RETURN_IF_ERROR(WriteAll(fd_, data, "a blob"));
   size_ += data.size();
+  if (size_ - writeback_started_ >= kWritebackBytes) {
+    // Only starts the writeback (no wait); durability still comes from Commit's fsync.
+    ::sync_file_range(fd_, static_cast<off_t>(writeback_started_),
+                      static_cast<off_t>(size_ - writeback_started_), SYNC_FILE_RANGE_WRITE);
+    writeback_started_ = size_;
+  }
   return OkStatus();
 }
 

@@ -26,7 +26,9 @@ class BlobWriter {
   BlobWriter(const BlobWriter&) = delete;
   BlobWriter& operator=(const BlobWriter&) = delete;
 
-  // Appends bytes. Errors come from write(2) (kResourceExhausted for a full disk).
+  // Appends bytes. Errors come from write(2) (kResourceExhausted for a full disk). Every few
+  // MiB the kernel is asked to start writing the new pages back, so the disk works while more
+  // bytes arrive and Commit's fsync has little left to do.
   Status Append(std::string_view data);
   // Bytes appended so far.
   uint64_t size() const { return size_; }
@@ -50,6 +52,7 @@ class BlobWriter {
   std::string final_dir_;
   std::string blob_id_;
   uint64_t size_ = 0;
+  uint64_t writeback_started_ = 0;  // bytes handed to the disk early (sync_file_range)
   bool committed_ = false;
 };
 
@@ -62,6 +65,8 @@ class BlobFile {
   BlobFile& operator=(const BlobFile&) = delete;
 
   uint64_t size() const { return size_; }
+  // The open descriptor (read-only), for sendfile(2); valid while this object lives.
+  int fd() const { return fd_; }
   // Reads up to buffer.size() bytes at `offset`; fewer only at the end of the file.
   StatusOr<size_t> ReadAt(uint64_t offset, std::span<char> buffer) const;
 

@@ -52,6 +52,22 @@ class BodySource {
   // An error (or a premature 0) ends the response: the connection is closed mid-body, so the
   // client sees a short read rather than wrong data.
   virtual StatusOr<size_t> Read(std::span<char> buffer) = 0;
+
+  // Whether NextFileRegion may offer regions (checked once, before the body is sent).
+  virtual bool file_backed() const { return false; }
+  // Where the next bytes lie in an open file, when they do: lets a plain-TCP connection send
+  // them with sendfile(2) instead of Read (no copy through user space). `fd` stays open and
+  // owned by the source until the next call or its destruction. Consuming a region advances
+  // the source as Read would. Sources that are not file-backed keep the default (nullopt).
+  struct FileRegion {
+    int fd = -1;
+    uint64_t offset = 0;
+    uint64_t length = 0;  // > 0
+  };
+  virtual StatusOr<std::optional<FileRegion>> NextFileRegion(uint64_t max_length) {
+    (void)max_length;
+    return std::optional<FileRegion>();
+  }
 };
 
 struct Response {

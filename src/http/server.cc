@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/sendfile.h>
 
 #include <algorithm>
 #include <array>
@@ -38,6 +39,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cassert>
+#include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <exception>
@@ -513,6 +515,9 @@ class Connection final : public ConnectionBase {
   asio::awaitable<bool> Write(Response& response, bool keep_alive);
   // Sends the head in out_ followed by `body`.
   asio::awaitable<bool> WriteHeadAndBody(std::string_view body);
+  // Plain TCP: sends the file regions `source` offers with sendfile(2), counting into *sent;
+  // stops (true) when it offers none. False on any error.
+  asio::awaitable<bool> SendFileRegions(BodySource& source, uint64_t total, uint64_t* sent);
   // Sends the head in out_ and then the body `source` produces, piece by piece.
   asio::awaitable<bool> WriteStreamedBody(BodySource& source);
   // TLS: sends close_notify, so the client can tell the end of the data from a cut connection.
@@ -611,18 +616,23 @@ asio::awaitable<typename Connection<Stream>::Next> Connection<Stream>::ServeOne(
     co_return parser_->is_done() ? Next::kClose : Next::kCloseLinger;
   }
 
+  const uint64_t limit = std::min(admission.max_body_bytes, options.max_body_bytes);
+  const boost::optional<uint64_t> content_length = parser_->content_length();
   if (!parser_->is_done()) {
-    const uint64_t limit = std::min(admission.max_body_bytes, options.max_body_bytes);
-    const boost::optional<uint64_t> content_length = parser_->content_length();
     if (content_length && *content_length > limit) {
       co_return co_await SendError(413, "EntityTooLarge",
                                    "The request body exceeds the maximum allowed size.");
     }
-    if (parser_->version() == 11 && ExpectsContinue()) {
-      auto [ec, n] = co_await asio::async_write(
-          stream_, asio::const_buffer(kContinue.data(), kContinue.size()), kNoThrow);
-      if (ec) co_return Next::kDrop;
-    }
+  }
+  // Answered even for an empty body: botocore waits for it (an empty PutObject with
+  // Expect: 100-continue), and a client that gets the final answer instead loses track of the
+  // connection's next response.
+  if (parser_->version() == 11 && ExpectsContinue()) {
+    auto [ec, n] = co_await asio::async_write(
+        stream_, asio::const_buffer(kContinue.data(), kContinue.size()), kNoThrow);
+    if (ec) co_return Next::kDrop;
+  }
+  if (!parser_->is_done()) {
     parser_->body_limit(limit);  // enforced chunk by chunk for chunked bodies
     if (admission.consumer) {
       request_.body.reserve(kStreamPieceBytes + kIdleReadBytes);
@@ -785,12 +795,72 @@ asio::awaitable<bool> Connection<Stream>::WriteHeadAndBody(std::string_view body
 }
 
 template <class Stream>
+asio::awaitable<bool> Connection<Stream>::SendFileRegions(BodySource& source, uint64_t total,
+                                                          uint64_t* sent) {
+  // Plain TCP only: the kernel copies file pages to the socket (sendfile(2)).
+  tcp::socket& socket = tcp().socket();
+  ErrorCode ec;
+  socket.native_non_blocking(true, ec);
+  if (ec) co_return false;
+  while (*sent < total) {
+    StatusOr<std::optional<BodySource::FileRegion>> region = source.NextFileRegion(total - *sent);
+    if (!region.ok()) co_return false;
+    if (!*region) co_return true;  // the rest comes through Read
+    uint64_t offset = (*region)->offset;
+    uint64_t left = std::min((*region)->length, total - *sent);
+    while (left > 0) {
+      off_t file_offset = static_cast<off_t>(offset);
+      const ssize_t n = ::sendfile(socket.native_handle(), (*region)->fd, &file_offset,
+                                   static_cast<size_t>(std::min<uint64_t>(left, 1 << 30)));
+      if (n > 0) {
+        offset += static_cast<uint64_t>(n);
+        left -= static_cast<uint64_t>(n);
+        *sent += static_cast<uint64_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        tcp().expires_after(server_.options().request_timeout);
+        auto [wait_ec] = co_await tcp().socket().async_wait(tcp::socket::wait_write, kNoThrow);
+        if (wait_ec) co_return false;
+        continue;
+      }
+      co_return false;  // n == 0 (the file is shorter than promised) or a socket error
+    }
+  }
+  co_return true;
+}
+
+template <class Stream>
 asio::awaitable<bool> Connection<Stream>::WriteStreamedBody(BodySource& source) {
   // The head goes out with the first piece. Each piece gets the request timeout afresh: a large
   // body to a slow client is legitimate, a stalled client is not.
   const uint64_t total = source.size();
-  std::unique_ptr<char[]> piece(new char[kStreamPieceBytes]);
   uint64_t sent = 0;
+  if constexpr (!kTls) {
+    if (source.file_backed()) {
+      // A file-backed body: the head alone, then the file through the kernel.
+      tcp().expires_after(server_.options().request_timeout);
+      if (!co_await WriteHeadAndBody(std::string_view())) co_return false;
+      if (!co_await SendFileRegions(source, total, &sent)) co_return false;
+      if (sent == total) co_return true;
+      // Whatever remains goes through Read below, without a second head.
+      std::unique_ptr<char[]> rest(new char[kStreamPieceBytes]);
+      while (sent < total) {
+        const size_t want =
+            static_cast<size_t>(std::min<uint64_t>(kStreamPieceBytes, total - sent));
+        StatusOr<size_t> got = source.Read(std::span<char>(rest.get(), want));
+        if (!got.ok() || *got == 0 || *got > want) co_return false;
+        tcp().expires_after(server_.options().request_timeout);
+        auto [ec, n] =
+            co_await asio::async_write(stream_, asio::const_buffer(rest.get(), *got), kNoThrow);
+        if (ec) co_return false;
+        sent += *got;
+      }
+      co_return true;
+    }
+  }
+  std::unique_ptr<char[]> piece(new char[kStreamPieceBytes]);
   bool head_pending = true;
   while (sent < total || head_pending) {
     size_t n = 0;

@@ -150,6 +150,19 @@ class ObjectSource final : public http::BodySource {
         metrics_(metrics) {}
 
   uint64_t size() const override { return size_; }
+  bool file_backed() const override { return true; }
+
+  StatusOr<std::optional<FileRegion>> NextFileRegion(uint64_t max_length) override {
+    if (remaining_ == 0 || max_length == 0) return std::optional<FileRegion>();
+    SIGIL_RETURN_IF_ERROR(Locate());
+    const uint64_t in_part = offset_ - part_start_;
+    const uint64_t length =
+        std::min<uint64_t>({max_length, remaining_, parts_[index_].size - in_part});
+    FileRegion region{file_->fd(), in_part, length};
+    offset_ += length;
+    remaining_ -= length;
+    return std::optional<FileRegion>(region);
+  }
 
   StatusOr<size_t> Read(std::span<char> buffer) override {
     const auto started = std::chrono::steady_clock::now();
@@ -164,16 +177,7 @@ class ObjectSource final : public http::BodySource {
   StatusOr<size_t> Fill(std::span<char> buffer) {
     size_t filled = 0;
     while (filled < buffer.size() && remaining_ > 0) {
-      // Find the part holding offset_.
-      while (index_ < parts_.size() && offset_ >= part_start_ + parts_[index_].size) {
-        part_start_ += parts_[index_].size;
-        ++index_;
-        file_.reset();
-      }
-      if (index_ >= parts_.size()) return InternalError("object shorter than its metadata");
-      if (!file_) {
-        SIGIL_ASSIGN_OR_RETURN(file_, blobs_.OpenBlob(parts_[index_].blob_id));
-      }
+      SIGIL_RETURN_IF_ERROR(Locate());
       const uint64_t in_part = offset_ - part_start_;
       const size_t want = static_cast<size_t>(
           std::min<uint64_t>({buffer.size() - filled, remaining_, parts_[index_].size - in_part}));
@@ -184,6 +188,20 @@ class ObjectSource final : public http::BodySource {
       remaining_ -= got;
     }
     return filled;
+  }
+
+  // Moves to the part holding offset_ and opens its blob.
+  Status Locate() {
+    while (index_ < parts_.size() && offset_ >= part_start_ + parts_[index_].size) {
+      part_start_ += parts_[index_].size;
+      ++index_;
+      file_.reset();
+    }
+    if (index_ >= parts_.size()) return InternalError("object shorter than its metadata");
+    if (!file_) {
+      SIGIL_ASSIGN_OR_RETURN(file_, blobs_.OpenBlob(parts_[index_].blob_id));
+    }
+    return OkStatus();
   }
 
   const BlobStore& blobs_;

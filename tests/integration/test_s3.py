@@ -256,6 +256,16 @@ class Boto3Test(S3TestCase):
         self.s3.delete_object(Bucket=bucket, Key="copy.txt")
         self.assertFalse(self.object_exists(bucket, "copy.txt"))
 
+    def test_empty_object_then_another_on_the_same_connection(self):
+        # boto3 sends Expect: 100-continue even for an empty body; the connection must stay in
+        # step for the next request.
+        bucket = self.new_bucket("boto-empty")
+        client = self.server.client("s3")
+        client.put_object(Bucket=bucket, Key="empty", Body=b"")
+        client.put_object(Bucket=bucket, Key="next", Body=b"abc")
+        self.assertEqual(client.get_object(Bucket=bucket, Key="empty")["ContentLength"], 0)
+        self.assertEqual(client.get_object(Bucket=bucket, Key="next")["Body"].read(), b"abc")
+
     def test_checksums_are_verified_stored_and_returned(self):
         bucket = self.new_bucket("boto-checksums")
         for algorithm in ("CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"):
