@@ -3,14 +3,17 @@
 #include <utility>
 
 #include "store/postgres_db.h"
-#include "store/postgres_ec2_store.h"
 #include "store/postgres_metadata_store.h"
+#include "store/sql_database.h"
+#include "store/sql_ec2_store.h"
 #include "store/sql_object_store.h"
-#include "store/sqlite_ec2_store.h"
 #include "store/sqlite_metadata_store.h"
 
 namespace sigil::cli {
 namespace {
+
+// Each node's PostgreSQL connections for EC2 (the object store keeps its own default pool).
+constexpr int kEc2Connections = 4;
 
 bool StartsWith(const std::string& text, std::string_view prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
@@ -59,11 +62,14 @@ StatusOr<OpenedStore> OpenStore(const DatabaseChoice& choice, const std::string&
     auto store = SqliteMetadataStore::Open(sqlite_path);
     if (!store.ok()) return Opening(out.description, store.status());
     SqliteMetadataStore* sqlite = store->get();
-    // The object store shares the identity store's connection: a second connection's commits
-    // would look like identity changes made elsewhere (SQLite's data_version).
+    // The object and EC2 stores share the identity store's connection: a second connection's
+    // commits would look like identity changes made elsewhere (SQLite's data_version).
     out.open_objects = [sqlite, sqlite_path]() -> StatusOr<std::unique_ptr<ObjectStore>> {
       SIGIL_ASSIGN_OR_RETURN(auto objects, SqlObjectStore::OpenSharingSqlite(*sqlite, sqlite_path));
       return std::unique_ptr<ObjectStore>(std::move(objects));
+    };
+    out.open_ec2 = [sqlite, sqlite_path]() {
+      return OpenSqlEc2Store(SqliteDatabaseSharing(*sqlite, sqlite_path));
     };
     out.store = std::move(store).value();
     out.run_exclusively = [](const std::function<Status()>& step) { return step(); };
@@ -84,20 +90,13 @@ StatusOr<OpenedStore> OpenStore(const DatabaseChoice& choice, const std::string&
     SIGIL_ASSIGN_OR_RETURN(auto objects, SqlObjectStore::OpenPostgres(conninfo));
     return std::unique_ptr<ObjectStore>(std::move(objects));
   };
+  out.open_ec2 = [conninfo = choice.conninfo]() -> StatusOr<std::unique_ptr<Ec2Store>> {
+    SIGIL_ASSIGN_OR_RETURN(std::unique_ptr<SqlDatabase> db,
+                           ConnectPostgresDatabase(conninfo, kEc2Connections));
+    return OpenSqlEc2Store(std::move(db));
+  };
   out.store = std::move(store).value();
   return out;
-}
-
-StatusOr<std::unique_ptr<Ec2Store>> OpenEc2Store(const DatabaseChoice& choice,
-                                                 const std::string& sqlite_path) {
-  if (choice.kind == DatabaseKind::kSqlite) {
-    auto store = OpenSqliteEc2Store(sqlite_path);
-    if (!store.ok()) return Opening("sqlite " + sqlite_path, store.status());
-    return store;
-  }
-  auto store = OpenPostgresEc2Store(choice.conninfo);
-  if (!store.ok()) return Opening("postgresql", store.status());
-  return store;
 }
 
 }  // namespace sigil::cli

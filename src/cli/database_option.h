@@ -45,17 +45,15 @@ struct OpenedStore {
   // Runs a start-up step while no other node runs one (PostgreSQL: a database-wide advisory
   // lock; SQLite: simply runs it). Returns the step's status, or why the lock was not taken.
   std::function<Status(const std::function<Status()>&)> run_exclusively;
-  // Opens the S3 object store on the same database (after the identity store migrated it).
+  // Open the S3 object store and the EC2 store on the same database (after the identity store
+  // migrated it). On SQLite both share the identity store's connection, so their commits do not
+  // look like identity changes made elsewhere; on PostgreSQL each has a small pool.
   std::function<StatusOr<std::unique_ptr<ObjectStore>>()> open_objects;
+  std::function<StatusOr<std::unique_ptr<Ec2Store>>()> open_ec2;
 };
 
 // Opens (creating and migrating when needed) the chosen store: SQLite at `sqlite_path`, or the
 // PostgreSQL database. Errors are the store's, prefixed with the description above.
 StatusOr<OpenedStore> OpenStore(const DatabaseChoice& choice, const std::string& sqlite_path);
-
-// Opens the EC2 store beside the metadata store (its own connection to the same database), after
-// OpenStore has migrated it. Errors are prefixed like OpenStore's.
-StatusOr<std::unique_ptr<Ec2Store>> OpenEc2Store(const DatabaseChoice& choice,
-                                                 const std::string& sqlite_path);
 
 }  // namespace sigil::cli

@@ -115,6 +115,26 @@ TEST_F(OpenStoreTest, SqliteIsNotShared) {
   EXPECT_TRUE(ran);
 }
 
+// The object and EC2 stores write on the identity store's connection, so their commits are not
+// identity changes made elsewhere (which would reload the identity snapshot).
+TEST_F(OpenStoreTest, SqliteObjectAndEc2StoresShareTheIdentityConnection) {
+  const std::string path = dir_ + "/sigil.db";
+  auto opened = OpenStore(DatabaseChoice{.kind = DatabaseKind::kSqlite, .conninfo = ""}, path);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto objects = opened->open_objects();
+  ASSERT_TRUE(objects.ok()) << objects.status().ToString();
+  auto ec2 = opened->open_ec2();
+  ASSERT_TRUE(ec2.ok()) << ec2.status().ToString();
+  ASSERT_TRUE(opened->store->ChangedElsewhere().ok());
+  ASSERT_TRUE(
+      (*objects)->CreateBucket(BucketRecord{.name = "b", .account_id = "123456789012"}).ok());
+  ASSERT_TRUE(
+      (*ec2)->CreateTags(Ec2Scope{"123456789012", "us-east-1"}, {"i-1"}, {{"", "k", "v"}}).ok());
+  auto changed = opened->store->ChangedElsewhere();
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_FALSE(*changed);
+}
+
 TEST_F(OpenStoreTest, SqliteFailureNamesTheFile) {
   const std::string path = dir_ + "/missing-folder/sigil.db";
   auto opened = OpenStore(DatabaseChoice{.kind = DatabaseKind::kSqlite, .conninfo = ""}, path);
@@ -142,6 +162,14 @@ TEST_F(OpenStoreTest, PostgresIsSharedAndNeverShowsThePassword) {
   auto data = opened->store->LoadIdentity();
   ASSERT_TRUE(data.ok());
   EXPECT_EQ(data->accounts.size(), 1u);
+  auto ec2 = opened->open_ec2();
+  ASSERT_TRUE(ec2.ok()) << ec2.status().ToString();
+  const Ec2Scope scope{"123456789012", "us-east-1"};
+  ASSERT_TRUE((*ec2)->CreateTags(scope, {"i-1"}, {{"", "k", "v"}}).ok());
+  auto tags = (*ec2)->ListTags(scope);
+  ASSERT_TRUE(tags.ok()) << tags.status().ToString();
+  ASSERT_EQ(tags->size(), 1u);
+  EXPECT_EQ((*tags)[0].value, "v");
 }
 
 TEST_F(OpenStoreTest, UnreachablePostgresNamesTheServerButNotThePassword) {

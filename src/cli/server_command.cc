@@ -313,14 +313,14 @@ int RunServer(const ServerFlags& flags) {
   auto sts = sts::MakeStsService(sts::StsDeps{identity, *sealer, random, session_policies});
   auto cloudtrail = cloudtrail::MakeCloudTrailService(
       cloudtrail::CloudTrailDeps{audit::AuditDir(paths->dir), *sealer, random});
-  // EC2 keeps its records in the same database, through its own connection.
+  // EC2 keeps its records in the same database (on SQLite, on the identity store's connection).
   ec2::RegionCatalog regions;
   if (!flags.ec2_regions.empty()) {
     auto configured = ec2::RegionCatalog::FromList(flags.ec2_regions);
     if (!configured.ok()) return Fail("--ec2-regions", configured.status());
     regions = std::move(configured).value();
   }
-  auto ec2_store = OpenEc2Store(*database, paths->database);
+  auto ec2_store = store->open_ec2();
   if (!ec2_store.ok()) return Fail("EC2 store", ec2_store.status());
   ec2::DefaultVpcs default_vpcs(**ec2_store, random);
   auto ec2 = ec2::MakeEc2Service(ec2::Ec2Deps{**ec2_store, random, regions, default_vpcs});

@@ -4,7 +4,8 @@
 
 #include "ec2/ec2_service.h"
 #include "server/pipeline_fixture.h"
-#include "store/sqlite_ec2_store.h"
+#include "store/sql_database.h"
+#include "store/sql_ec2_store.h"
 
 namespace sigil::server {
 namespace {
@@ -16,7 +17,7 @@ class Ec2PipelineTest : public PipelineTest {
     char tmpl[] = "/tmp/sigil_ec2_pipeline_XXXXXX";
     const std::string path = std::string(mkdtemp(tmpl)) + "/sigil.db";
     ASSERT_TRUE(SqliteMetadataStore::Open(path).ok());
-    ec2_store_ = std::move(OpenSqliteEc2Store(path)).value();
+    ec2_store_ = std::move(OpenSqlEc2Store(std::move(OpenSqliteDatabase(path)).value())).value();
     vpcs_ = std::make_unique<ec2::DefaultVpcs>(*ec2_store_, random_);
     ec2_ = ec2::MakeEc2Service(ec2::Ec2Deps{*ec2_store_, random_, regions_, *vpcs_});
     deps_->ec2 = ec2_.get();

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 
 #include <chrono>
+#include <thread>
+#include <vector>
 
 namespace sigil {
 namespace {
@@ -82,6 +84,35 @@ TEST_P(Ec2StoreContract, DefaultVpcIsCreatedOncePerScopeWithItsGroup) {
   auto vpcs = store_->ListVpcs(kOther);
   ASSERT_THAT(vpcs, IsOk());
   EXPECT_THAT(*vpcs, IsEmpty());
+}
+
+// Callers that race to create a scope's default VPC (nodes, or threads on pooled connections)
+// all get the one that was stored, and only its group is stored with it.
+TEST_P(Ec2StoreContract, RacingDefaultVpcProposalsAllGetTheStoredOne) {
+  constexpr int kCallers = 4;
+  std::vector<StatusOr<Ec2VpcRecord>> results(kCallers, InternalError("not run"));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kCallers; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string vpc = "vpc-" + std::to_string(t);
+      results[t] = store_->EnsureDefaultVpc(
+          kEast, Vpc(vpc), SecurityGroup("sg-" + std::to_string(t), "default", vpc));
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_THAT(results[0], IsOk());
+  for (int t = 1; t < kCallers; ++t) {
+    ASSERT_THAT(results[t], IsOk()) << "caller " << t;
+    EXPECT_EQ(results[t]->vpc_id, results[0]->vpc_id) << "caller " << t;
+  }
+  auto vpcs = store_->ListVpcs(kEast);
+  ASSERT_THAT(vpcs, IsOk());
+  ASSERT_THAT(*vpcs, SizeIs(1));
+  EXPECT_EQ((*vpcs)[0].vpc_id, results[0]->vpc_id);
+  auto groups = store_->ListSecurityGroups(kEast);
+  ASSERT_THAT(groups, IsOk());
+  ASSERT_THAT(*groups, SizeIs(1));
+  EXPECT_EQ((*groups)[0].vpc_id, results[0]->vpc_id);
 }
 
 TEST_P(Ec2StoreContract, KeyPairsAreUniqueByNamePerScopeAndDeleteWithTheirTags) {
@@ -204,6 +235,39 @@ TEST_P(Ec2StoreContract, InstanceStateChangesAreCompareAndSet) {
   EXPECT_THAT(store_->DeleteInstance(kEast, "i-1"), StatusIs(StatusCode::kNotFound, "i-1"));
   EXPECT_THAT(*store_->ListInstances(kEast), IsEmpty());
   EXPECT_THAT(*store_->ListTags(kEast), IsEmpty());
+}
+
+// Writers that all read the same state race to move the instance: exactly one wins, and the
+// stored state is the winner's.
+TEST_P(Ec2StoreContract, RacingStateChangesFromTheSameStateHaveOneWinner) {
+  ASSERT_THAT(store_->CreateInstances(kEast, {Instance("i-1")}, {}), IsOk());
+  const Ec2InstanceRecord expected = Instance("i-1");
+  constexpr int kWriters = 4;
+  std::vector<StatusOr<bool>> results(kWriters, InternalError("not run"));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWriters; ++t) {
+    threads.emplace_back([&, t] {
+      Ec2InstanceRecord next = expected;
+      next.state = "state-" + std::to_string(t);
+      next.state_changed = kT0 + std::chrono::seconds(t + 1);
+      results[t] = store_->UpdateInstanceState(kEast, expected, next);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  int winner = -1;
+  for (int t = 0; t < kWriters; ++t) {
+    ASSERT_THAT(results[t], IsOk()) << "writer " << t;
+    if (*results[t]) {
+      EXPECT_EQ(winner, -1) << "writers " << winner << " and " << t << " both won";
+      winner = t;
+    }
+  }
+  ASSERT_NE(winner, -1);
+  auto listed = store_->ListInstances(kEast);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_THAT(*listed, SizeIs(1));
+  EXPECT_EQ((*listed)[0].state, "state-" + std::to_string(winner));
+  EXPECT_EQ((*listed)[0].state_changed, kT0 + std::chrono::seconds(winner + 1));
 }
 
 TEST_P(Ec2StoreContract, TagsUpsertAndDeleteByKeyOrKeyAndValue) {

@@ -1,7 +1,7 @@
 // The behaviour every Ec2Store backend must share, as a parameterized GoogleTest suite: a
-// backend's test binary compiles ec2_store_contract.cc (with metadata_store_contract.cc, for
-// the scratch directories and Status matchers) and instantiates Ec2StoreContract with a factory
-// for itself. Test-only; thread-compatible.
+// backend's test binary compiles ec2_store_contract.cc (with store_test_util.cc, for the scratch
+// directories and Status matchers) and instantiates Ec2StoreContract with a factory for itself.
+// Test-only; thread-compatible.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <string>
 
 #include "store/ec2_store.h"
-#include "store/metadata_store_contract.h"
+#include "store/store_test_util.h"
 
 namespace sigil {
 

@@ -7,6 +7,7 @@
 
 #include "store/migrations.h"
 #include "store/postgres_db.h"
+#include "store/row_values.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_metadata_store.h"
 
@@ -29,6 +30,22 @@ StatusOr<int64_t> SqlRows::Int64(int row, int column) const {
     return InternalError("expected an integer in a result column");
   }
   return value;
+}
+
+Status CheckMigrated(SqlDatabase& db, const std::string& context) {
+  int64_t version = 0;
+  Status read = db.Transact(SqlDatabase::Mode::kRead, [&](SqlTransaction& txn) -> Status {
+    SIGIL_ASSIGN_OR_RETURN(
+        SqlRows rows, txn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
+    SIGIL_ASSIGN_OR_RETURN(version, rows.Int64(0, 0));
+    return OkStatus();
+  });
+  if (read.code() == StatusCode::kInternal) {
+    return FailedPreconditionError(context + ": no Sigil schema (" + read.message() +
+                                   "); open the metadata store first, which creates it");
+  }
+  SIGIL_RETURN_IF_ERROR(store_rows::WithContext(read, context));
+  return store_rows::WithContext(CheckSchemaVersion(version), context);
 }
 
 namespace {

@@ -86,6 +86,12 @@ StatusOr<std::unique_ptr<SqlDatabase>> OpenSqliteDatabase(const std::string& pat
 std::unique_ptr<SqlDatabase> SqliteDatabaseSharing(SqliteMetadataStore& store,
                                                    const std::string& path);
 
+// For a store that keeps its tables in a database the metadata store migrated: reads the
+// recorded schema version and checks it is LatestSchemaVersion(). kFailedPrecondition, prefixed
+// with `context`, when the database has no Sigil schema ("open the metadata store first") or
+// another version; other errors as Transact reports them, prefixed likewise.
+Status CheckMigrated(SqlDatabase& db, const std::string& context);
+
 // Connects to PostgreSQL with a libpq connection string (see postgres::Db::Connect), checking
 // one connection now; up to `max_connections` (>= 1) are opened on demand and kept for reuse.
 // Does not migrate. kInvalidArgument for a malformed string; kUnavailable when unreachable.

@@ -6,7 +6,6 @@
 #include <unordered_set>
 #include <utility>
 
-#include "store/migrations.h"
 #include "store/row_values.h"
 
 namespace sigil {
@@ -18,9 +17,6 @@ using Params = std::vector<SqlParam>;
 
 // ---- SQL, written once (PostgreSQL's spelling; SqliteDialect adapts it). Text comparisons and
 // ORDER BY need no COLLATE: the columns are declared COLLATE "C" (migrations.cc).
-
-constexpr std::string_view kSelectSchemaVersion =
-    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 
 #define SIGIL_BUCKET_COLUMNS \
   "name, account_id, region, created_ms, policy, public_access_block, ownership_controls, tags"
@@ -446,19 +442,7 @@ class Listing {
 }  // namespace
 
 StatusOr<std::unique_ptr<SqlObjectStore>> SqlObjectStore::Open(std::unique_ptr<SqlDatabase> db) {
-  int64_t version = 0;
-  Status read = db->Transact(SqlDatabase::Mode::kRead, [&](SqlTransaction& txn) -> Status {
-    SIGIL_ASSIGN_OR_RETURN(SqlRows rows, txn.Query(kSelectSchemaVersion, {}));
-    SIGIL_ASSIGN_OR_RETURN(version, rows.Int64(0, 0));
-    return OkStatus();
-  });
-  const std::string context = "open object store on " + db->Describe();
-  if (read.code() == StatusCode::kInternal) {
-    return FailedPreconditionError(context + ": no Sigil schema (" + read.message() +
-                                   "); open the metadata store first, which creates it");
-  }
-  SIGIL_RETURN_IF_ERROR(store_rows::WithContext(read, context));
-  SIGIL_RETURN_IF_ERROR(store_rows::WithContext(CheckSchemaVersion(version), context));
+  SIGIL_RETURN_IF_ERROR(CheckMigrated(*db, "open object store on " + db->Describe()));
   return std::unique_ptr<SqlObjectStore>(new SqlObjectStore(std::move(db)));
 }
 

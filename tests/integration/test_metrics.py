@@ -176,6 +176,33 @@ class MetricsTest(h.ServerTestCase):
         self.assertGreaterEqual(after[key(count, op="load_identity")], 1)  # at start, per write
         self.assertGreaterEqual(after[key(count, op="changed_elsewhere")], 1)  # once a second
 
+    def test_s3_and_ec2_writes_are_not_identity_changes(self):
+        """S3 and EC2 write on the identity store's SQLite connection, so their commits do not
+        count as changes made elsewhere (PRAGMA data_version) and reload nothing; a commit on
+        another connection does."""
+        reloads = key("sigil_identity_snapshot_reloads_total")
+        _, before = self.scrape()
+        ec2 = self.server.client("ec2", creds=self.root)
+        group = ec2.create_security_group(GroupName="metrics-no-reload",
+                                          Description="no reload")["GroupId"]
+        ec2.create_tags(Resources=[group], Tags=[{"Key": "team", "Value": "blue"}])
+        s3 = self.server.client("s3", creds=self.root)
+        s3.create_bucket(Bucket="metrics-no-reload")
+        s3.put_object(Bucket="metrics-no-reload", Key="k", Body=b"x")
+        time.sleep(1.0)  # the refresher looks four times a second
+        _, after = self.scrape()
+        self.assertEqual(after[reloads] - before[reloads], 0)
+
+        db = sqlite3.connect(f"{self.server.data_dir}/sigil.db")
+        # A real change (SQLite skips writing a row rewritten with its own values), then undone.
+        for delta in (1, -1):
+            with db:
+                db.execute("UPDATE schema_migrations SET applied_at = applied_at + ?"
+                           " WHERE version = 1", (delta,))
+        db.close()
+        self.wait_until(lambda: self.scrape()[1][reloads] > before[reloads],
+                        what="a reload after another connection's commit")
+
     def test_probes_on_both_ports(self):
         _, before = self.scrape()
         for url in (self.server.url, self.metrics_url):

@@ -1,9 +1,11 @@
-#include "store/postgres_ec2_store.h"
-
+// The EC2 store on PostgreSQL: the contract suite on an emptied shared schema of the test server
+// (through a pool, so the racing tests race on separate connections), plus opening.
 #include "store/ec2_store_contract.h"
+#include "store/migrations.h"
 #include "store/postgres_db.h"
 #include "store/postgres_metadata_store.h"
 #include "store/postgres_test_server.h"
+#include "store/sql_ec2_store.h"
 
 namespace sigil {
 namespace {
@@ -12,7 +14,6 @@ Status OpenToMigrate(const std::string& conninfo) {
   return PostgresMetadataStore::Open(conninfo).status();
 }
 
-// Each contract test gets the shared schema, migrated once and emptied of its rows.
 INSTANTIATE_TEST_SUITE_P(
     Postgres, Ec2StoreContract,
     ::testing::Values(Ec2StoreFactory{
@@ -20,11 +21,13 @@ INSTANTIATE_TEST_SUITE_P(
         .create = [](const std::string&) -> StatusOr<std::unique_ptr<Ec2Store>> {
           SIGIL_ASSIGN_OR_RETURN(std::string conninfo,
                                  postgres_test::EmptiedSharedSchema(OpenToMigrate));
-          return OpenPostgresEc2Store(conninfo);
+          SIGIL_ASSIGN_OR_RETURN(std::unique_ptr<SqlDatabase> db,
+                                 ConnectPostgresDatabase(conninfo, /*max_connections=*/4));
+          return OpenSqlEc2Store(std::move(db));
         }}),
     Ec2StoreFactoryName);
 
-TEST(PostgresEc2Store, RefusesASchemaWithoutTheEc2Tables) {
+TEST(SqlEc2StorePostgresTest, OpenRefusesASchemaWithoutTheEc2Tables) {
   auto conninfo = postgres_test::FreshSchema();
   ASSERT_THAT(conninfo, IsOk());
   {
@@ -32,12 +35,15 @@ TEST(PostgresEc2Store, RefusesASchemaWithoutTheEc2Tables) {
     ASSERT_THAT(db, IsOk());
     ASSERT_THAT(db->Exec("CREATE TABLE schema_migrations (version BIGINT NOT NULL PRIMARY KEY,"
                          " applied_at BIGINT NOT NULL);"
-                         "INSERT INTO schema_migrations VALUES (3, 0)"),
+                         "INSERT INTO schema_migrations VALUES (4, 0)"),
                 IsOk());
   }
-  EXPECT_THAT(OpenPostgresEc2Store(*conninfo),
-              StatusIsExactly(StatusCode::kFailedPrecondition,
-                              "ec2 store: database schema version 3 has no EC2 tables (needs 4)"));
+  auto db = ConnectPostgresDatabase(*conninfo, /*max_connections=*/1);
+  ASSERT_THAT(db, IsOk());
+  EXPECT_THAT(OpenSqlEc2Store(std::move(db).value()),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       ": database schema version 4, this sigil needs " +
+                           std::to_string(LatestSchemaVersion()) + ": migrations not applied"));
 }
 
 }  // namespace
