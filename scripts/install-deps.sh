@@ -10,7 +10,7 @@ BUILD_PACKAGES=(
   zlib1g-dev libtomlplusplus-dev libisal-dev
   libclang-rt-14-dev libfuzzer-14-dev python3 python3-botocore
 )
-TEST_PACKAGES=(awscli python3-boto3 curl postgresql openssl s3cmd rclone)
+TEST_PACKAGES=(awscli python3-boto3 curl postgresql postgresql-client openssl s3cmd rclone)
 BENCH_PACKAGES=(nginx-light wrk)
 
 want=("${BUILD_PACKAGES[@]}")

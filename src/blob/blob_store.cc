@@ -115,9 +115,14 @@ StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& root,
   return std::unique_ptr<BlobStore>(new BlobStore(root, random));
 }
 
-std::string BlobStore::PathOf(std::string_view blob_id) const {
+std::string BlobStore::RelativePath(std::string_view blob_id) {
   if (!IsBlobId(blob_id)) return {};
-  return root_ + "/" + std::string(blob_id.substr(0, 2)) + "/" + std::string(blob_id);
+  return std::string(blob_id.substr(0, 2)) + "/" + std::string(blob_id);
+}
+
+std::string BlobStore::PathOf(std::string_view blob_id) const {
+  const std::string relative = RelativePath(blob_id);
+  return relative.empty() ? relative : root_ + "/" + relative;
 }
 
 StatusOr<std::unique_ptr<BlobWriter>> BlobStore::Create() {

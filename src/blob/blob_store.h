@@ -99,6 +99,10 @@ class BlobStore {
 
   const std::string& root() const { return root_; }
 
+  // Where a committed blob lives under the root: "<first two hex digits>/<id>"; "" when `blob_id`
+  // is not one a store could have made. For tools that copy blobs (backup, restore).
+  static std::string RelativePath(std::string_view blob_id);
+
  private:
   BlobStore(std::string root, RandomSource& random) : root_(std::move(root)), random_(random) {}
   // ROOT/<first two hex digits>/<id>; empty when `blob_id` is malformed.

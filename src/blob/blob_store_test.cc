@@ -106,7 +106,11 @@ TEST_F(BlobStoreTest, IdsThatAreNotOursNeverBecomePaths) {
     ASSERT_FALSE(file.ok());
     EXPECT_EQ(file.status().code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_EQ(store_->Delete(bad).code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(BlobStore::RelativePath(bad), "") << bad;
   }
+  const std::string id = Put("placed");
+  EXPECT_EQ(BlobStore::RelativePath(id), id.substr(0, 2) + "/" + id);
+  EXPECT_TRUE(fs::exists(root_ + "/" + BlobStore::RelativePath(id)));
   StatusOr<std::unique_ptr<BlobFile>> missing =
       store_->OpenBlob("0123456789abcdef0123456789abcdef");
   ASSERT_FALSE(missing.ok());

@@ -11,6 +11,7 @@
 #include "audit/reader.h"
 #include "audit/validate.h"
 #include "cli/backup.h"
+#include "cli/backup_database.h"
 #include "cli/database_option.h"
 #include "cli/server_command.h"
 #include "common/clock.h"
@@ -362,12 +363,6 @@ StatusOr<std::string> BackupPassphrase(const AdminFlags& flags) {
 int RunBackup(const AdminFlags& flags) {
   auto database = ParseDatabaseOption(flags.database);
   if (!database.ok()) return Fail("--database", database.status());
-  if (database->kind == DatabaseKind::kPostgres) {
-    return Fail("backup", Status(StatusCode::kUnimplemented,
-                                 "not yet for PostgreSQL: back the database up with pg_dump "
-                                 "and copy the data folder's master.key and "
-                                 "session-token.keys yourself"));
-  }
   auto passphrase = BackupPassphrase(flags);
   if (!passphrase.ok()) return Fail("backup", passphrase.status());
   auto paths = OpenExistingDataDir(flags, *database);
@@ -386,11 +381,23 @@ int RunBackup(const AdminFlags& flags) {
   auto keys = ReadFile(keys_path);
   if (!keys.ok()) return Fail("session keys", keys.status());
   sources.session_keys = std::move(keys).value();
-  auto store = SqliteMetadataStore::Open(paths->database);
-  if (!store.ok()) return Fail("database", store.status());
-  sources.write_database = [&](const std::string& path) { return (*store)->BackupTo(path); };
+  std::unique_ptr<SqliteMetadataStore> sqlite;
+  if (database->kind == DatabaseKind::kSqlite) {
+    auto store = SqliteMetadataStore::Open(paths->database);
+    if (!store.ok()) return Fail("database", store.status());
+    sqlite = std::move(store).value();
+    sources.snapshot_database = [&](const std::string& path) {
+      return SnapshotSqlite(*sqlite, path);
+    };
+  } else {
+    sources.database = "postgresql";
+    sources.snapshot_database = [&](const std::string& path) {
+      return SnapshotPostgres(database->conninfo, path);
+    };
+  }
   sources.schema_version = LatestSchemaVersion();
   sources.audit_dir = audit::AuditDir(paths->dir);
+  sources.blob_dir = paths->dir + "/blobs";
 
   OsRandomSource random;
   Status written = WriteBackup(sources, flags.backup_dir, *passphrase, random, SystemClock().Now());
@@ -404,18 +411,34 @@ int RunBackup(const AdminFlags& flags) {
 }
 
 int RunRestore(const AdminFlags& flags) {
+  auto database = ParseDatabaseOption(flags.database);
+  if (!database.ok()) return Fail("--database", database.status());
   auto passphrase = BackupPassphrase(flags);
   if (!passphrase.ok()) return Fail("restore", passphrase.status());
-  Status restored = RestoreBackup(flags.backup_dir, *passphrase, flags.data_dir);
+  DatabaseTarget target;
+  if (database->kind == DatabaseKind::kPostgres) {
+    target.check = [&] { return CheckPostgresEmpty(database->conninfo); };
+    target.load = [&](const std::string& path) {
+      return RestorePostgres(database->conninfo, path);
+    };
+  }
+  Status restored = RestoreBackup(flags.backup_dir, *passphrase, flags.data_dir, target);
   SecureWipe(*passphrase);
   if (!restored.ok()) return Fail("restore", restored);
-  std::printf("restored into %s: sigil.db, master.key, session-token.keys, audit/\n",
-              flags.data_dir.c_str());
-  std::printf(
-      "root credentials are not in a backup: the root keys of the original folder still work "
-      "for whoever holds them; otherwise start the server once (it issues a new root key into "
-      "%s/root-credentials if the file is missing)\n",
-      flags.data_dir.c_str());
+  const std::string& dir = flags.data_dir;
+  const bool postgres = database->kind == DatabaseKind::kPostgres;
+  std::printf("restored into %s: %s\n", dir.c_str(),
+              postgres ? "master.key, session-token.keys, audit/, blobs/; and the database into "
+                         "PostgreSQL (start the servers with the same --database)"
+                       : "sigil.db, master.key, session-token.keys, audit/, blobs/");
+  const std::string root_note =
+      postgres ? "the root keys of the original deployment still work; on a shared database no "
+                 "node issues a new one, so copy the original root-credentials file into " +
+                     dir + " if you need it there"
+               : "the root keys of the original folder still work for whoever holds them; "
+                 "otherwise start the server once (it issues a new root key into " +
+                     dir + "/root-credentials if the file is missing)";
+  std::printf("root credentials are not in a backup: %s\n", root_note.c_str());
   return 0;
 }
 
@@ -504,9 +527,10 @@ AdminCommands AddAdminCommands(CLI::App* app, AdminFlags* flags) {
 
   c.backup = c.admin->add_subcommand(
       "backup",
-      "Copy the data folder into DIR while the server runs (SQLite online backup): sigil.db, "
-      "the master key and session keys sealed under a passphrase (scrypt, AES-256-GCM), the "
-      "audit trail, and manifest.json with every file's SHA-256.");
+      "Copy the data folder into DIR while the server runs: a consistent database snapshot "
+      "(SQLite's online backup, or pg_dump for PostgreSQL), the object bytes it names, the "
+      "master key and session keys sealed under a passphrase (scrypt, AES-256-GCM), the audit "
+      "trail, and manifest.json with every file's SHA-256.");
   c.backup->add_option("DIR", flags->backup_dir, "A new or empty folder (created 0700)")
       ->required();
   AddStoreOptions(c.backup, flags);
@@ -532,6 +556,13 @@ AdminCommands AddAdminCommands(CLI::App* app, AdminFlags* flags) {
       ->required();
   c.restore->add_option("--passphrase-file", flags->passphrase_file,
                         "File holding the backup passphrase (else SIGIL_BACKUP_PASSPHRASE)");
+  c.restore
+      ->add_option("--database", flags->database,
+                   "For a PostgreSQL backup: the new, empty database to load it into (a "
+                   "postgresql:// URI or libpq key=value string; its password is passed to "
+                   "pg_restore in PGPASSWORD). Default sqlite: the backup's sigil.db")
+      ->envname("SIGIL_DATABASE")
+      ->capture_default_str();
   return c;
 }
 

@@ -107,6 +107,34 @@ StatusOr<std::string> DescribeConninfo(const std::string& conninfo) {
   return out;
 }
 
+StatusOr<ConninfoParts> SplitConninfoPassword(const std::string& conninfo) {
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
+  if (options == nullptr) {
+    PQfreemem(parse_error);  // may quote the string, which may hold a password
+    return InvalidArgumentError("postgres: malformed connection string");
+  }
+  ConninfoParts out;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;  // not set by the string (defaults are not filled in)
+    if (std::string_view(o->keyword) == "password") {
+      out.password = o->val;
+      continue;
+    }
+    // libpq's quoting: single quotes, with backslash escaping ' and \.
+    std::string quoted = "'";
+    for (const char* c = o->val; *c != '\0'; ++c) {
+      if (*c == '\'' || *c == '\\') quoted += '\\';
+      quoted += *c;
+    }
+    quoted += "'";
+    if (!out.without_password.empty()) out.without_password += ' ';
+    out.without_password += std::string(o->keyword) + "=" + quoted;
+  }
+  PQconninfoFree(options);
+  return out;
+}
+
 // ---- Result
 
 void Result::Deleter::operator()(pg_result* result) const { PQclear(result); }

@@ -48,6 +48,16 @@ struct Notification {
 // option. kInvalidArgument (without quoting the string) when it cannot be parsed.
 StatusOr<std::string> DescribeConninfo(const std::string& conninfo);
 
+// `conninfo` taken apart for running a libpq program (pg_dump, pg_restore) without putting the
+// password on its command line: every option the string sets except the password, as quoted
+// key='value' pairs for --dbname ("" when it sets none), and the password (for PGPASSWORD; ""
+// when the string has none). kInvalidArgument, as DescribeConninfo, when it cannot be parsed.
+struct ConninfoParts {
+  std::string without_password;
+  std::string password;
+};
+StatusOr<ConninfoParts> SplitConninfoPassword(const std::string& conninfo);
+
 // The rows (or the command tag) of one statement. Columns are read as text, the format the
 // server sends; integers are parsed here.
 class Result {

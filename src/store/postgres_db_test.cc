@@ -318,5 +318,26 @@ TEST(PostgresConnectTest, DescribeConninfoLeavesThePasswordOut) {
                                          "postgres: malformed connection string"));
 }
 
+TEST(PostgresConnectTest, SplitConninfoPasswordKeepsEverythingElseQuoted) {
+  auto uri =
+      SplitConninfoPassword("postgresql://sigil:hunter2@db.example:6543/iam?sslmode=require");
+  ASSERT_THAT(uri, IsOk());
+  EXPECT_EQ(uri->password, "hunter2");
+  // libpq's own order of keywords, not the string's.
+  EXPECT_EQ(uri->without_password,
+            "user='sigil' dbname='iam' host='db.example' port='6543' sslmode='require'");
+  auto pairs = SplitConninfoPassword(R"(dbname='it\'s' host=/run/pg password='a b\\c')");
+  ASSERT_THAT(pairs, IsOk());
+  EXPECT_EQ(pairs->password, "a b\\c");
+  EXPECT_EQ(pairs->without_password, R"(dbname='it\'s' host='/run/pg')");
+  auto empty = SplitConninfoPassword("");
+  ASSERT_THAT(empty, IsOk());
+  EXPECT_EQ(empty->without_password, "");
+  EXPECT_EQ(empty->password, "");
+  EXPECT_THAT(
+      SplitConninfoPassword("host=/tmp password=hunter2 user"),
+      StatusIsExactly(StatusCode::kInvalidArgument, "postgres: malformed connection string"));
+}
+
 }  // namespace
 }  // namespace sigil::postgres

@@ -227,21 +227,54 @@ class PostgresDatabase final : public SqlDatabase {
   int open_;                                         // guarded by mu_: idle or lent
 };
 
-}  // namespace
+// One connection inside the transaction that exported its snapshot (ExportPostgresSnapshot).
+class PostgresSnapshotDatabase final : public SqlDatabase {
+ public:
+  PostgresSnapshotDatabase(std::string description, postgres::Db db)
+      : description_(std::move(description)), db_(std::move(db)) {}
 
-StatusOr<std::unique_ptr<SqlDatabase>> OpenSqliteDatabase(const std::string& path) {
+  Status Transact(Mode mode, const Body& body) override {
+    if (mode == Mode::kWrite) {
+      return FailedPreconditionError(description_ + ": a snapshot is read-only");
+    }
+    std::lock_guard lock(mu_);
+    PostgresTransaction statements(db_);
+    return body(statements);
+  }
+
+  std::string Describe() const override { return description_; }
+
+ private:
+  const std::string description_;
+  std::mutex mu_;
+  postgres::Db db_;  // guarded by mu_; in the exporting transaction until destroyed
+};
+
+// A SqlDatabase that owns its one connection, used under a mutex.
+std::unique_ptr<SqlDatabase> OwningSqliteDatabase(const std::string& path, sqlite::Db db) {
   struct Own {
     explicit Own(sqlite::Db opened) : db(std::move(opened)) {}
     std::mutex mu;
     sqlite::Db db;  // guarded by mu
   };
-  SIGIL_ASSIGN_OR_RETURN(sqlite::Db db, sqlite::Db::Open(path));
   auto own = std::make_shared<Own>(std::move(db));
-  return std::unique_ptr<SqlDatabase>(
-      new SqliteDatabase(path, [own](const std::function<Status(sqlite::Db&)>& fn) {
-        std::lock_guard lock(own->mu);
-        return fn(own->db);
-      }));
+  return std::make_unique<SqliteDatabase>(path,
+                                          [own](const std::function<Status(sqlite::Db&)>& fn) {
+                                            std::lock_guard lock(own->mu);
+                                            return fn(own->db);
+                                          });
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<SqlDatabase>> OpenSqliteDatabase(const std::string& path) {
+  SIGIL_ASSIGN_OR_RETURN(sqlite::Db db, sqlite::Db::Open(path));
+  return OwningSqliteDatabase(path, std::move(db));
+}
+
+StatusOr<std::unique_ptr<SqlDatabase>> OpenSqliteDatabaseReadOnly(const std::string& path) {
+  SIGIL_ASSIGN_OR_RETURN(sqlite::Db db, sqlite::Db::OpenReadOnly(path));
+  return OwningSqliteDatabase(path, std::move(db));
 }
 
 std::unique_ptr<SqlDatabase> SqliteDatabaseSharing(SqliteMetadataStore& store,
@@ -258,6 +291,18 @@ StatusOr<std::unique_ptr<SqlDatabase>> ConnectPostgresDatabase(const std::string
   const std::string description = "postgresql " + db.Describe();
   return std::unique_ptr<SqlDatabase>(
       new PostgresDatabase(conninfo, description, max_connections, std::move(db)));
+}
+
+StatusOr<ExportedPostgresSnapshot> ExportPostgresSnapshot(const std::string& conninfo) {
+  SIGIL_ASSIGN_OR_RETURN(postgres::Db db, postgres::Db::Connect(conninfo));
+  const std::string description = "postgresql " + db.Describe();
+  SIGIL_RETURN_IF_ERROR(db.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").status());
+  SIGIL_ASSIGN_OR_RETURN(postgres::Result exported, db.Exec("SELECT pg_export_snapshot()"));
+  if (exported.Rows() != 1) return InternalError(description + ": pg_export_snapshot gave no id");
+  ExportedPostgresSnapshot out;
+  out.snapshot_id = exported.Text(0, 0);
+  out.db = std::make_unique<PostgresSnapshotDatabase>(description, std::move(db));
+  return out;
 }
 
 }  // namespace sigil

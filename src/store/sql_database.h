@@ -79,6 +79,9 @@ class SqlDatabase {
 // Opens the SQLite database file at `path` (see sqlite::Db::Open): one connection, used under a
 // mutex. Does not migrate (the metadata store owns the schema).
 StatusOr<std::unique_ptr<SqlDatabase>> OpenSqliteDatabase(const std::string& path);
+// The same over an existing file opened read-only (sqlite::Db::OpenReadOnly), e.g. a backup's
+// copy, which must stay byte for byte as it is; kWrite transactions fail.
+StatusOr<std::unique_ptr<SqlDatabase>> OpenSqliteDatabaseReadOnly(const std::string& path);
 
 // Over the connection of `store` (which must outlive the result), taking turns with it: see
 // SqliteMetadataStore::WithConnection for why a server prefers this. `path` is the store's file,
@@ -97,5 +100,17 @@ Status CheckMigrated(SqlDatabase& db, const std::string& context);
 // Does not migrate. kInvalidArgument for a malformed string; kUnavailable when unreachable.
 StatusOr<std::unique_ptr<SqlDatabase>> ConnectPostgresDatabase(const std::string& conninfo,
                                                                int max_connections);
+
+// A PostgreSQL database frozen at one moment: one connection holding a REPEATABLE READ READ ONLY
+// transaction open, whose snapshot it exported (pg_export_snapshot). Every kRead transaction on
+// `db` runs inside that one transaction, so it sees the database as of the export, as does any
+// other session that adopts `snapshot_id` (`pg_dump --snapshot`) while `db` lives; kWrite is
+// refused (kFailedPrecondition). Destroying `db` ends the transaction.
+struct ExportedPostgresSnapshot {
+  std::unique_ptr<SqlDatabase> db;
+  std::string snapshot_id;
+};
+// Errors as ConnectPostgresDatabase's.
+StatusOr<ExportedPostgresSnapshot> ExportPostgresSnapshot(const std::string& conninfo);
 
 }  // namespace sigil

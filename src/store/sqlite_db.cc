@@ -74,6 +74,17 @@ StatusOr<Db> Db::Open(const std::string& path) {
   return db;
 }
 
+StatusOr<Db> Db::OpenReadOnly(const std::string& path) {
+  sqlite3* handle = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  Db db(handle);  // owns the handle even when the open failed, as SQLite requires
+  if (rc != SQLITE_OK) return WithContext(ToStatus(rc, handle), "open database " + path);
+  sqlite3_extended_result_codes(handle, 1);
+  sqlite3_busy_timeout(handle, kBusyTimeoutMs);
+  return db;
+}
+
 Db::Db(Db&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)), statements_(std::move(other.statements_)) {}
 

@@ -27,6 +27,9 @@ class Db {
   // is on disk before the commit returns), foreign keys enforced, a busy timeout.
   // kInternal when the file cannot be opened, is not a database or cannot use WAL.
   static StatusOr<Db> Open(const std::string& path);
+  // Opens an existing database file for reading only, as it is (no journal mode change, nothing
+  // written beside it), e.g. a backup's copy. kInternal when it cannot be opened; writes fail.
+  static StatusOr<Db> OpenReadOnly(const std::string& path);
 
   Db(Db&& other) noexcept;
   Db& operator=(Db&& other) noexcept;
