@@ -164,6 +164,10 @@ Status EnableMfaDevice(const AwsApi& api, const Credentials& c, const std::strin
       .status();
 }
 
+Status DeleteVirtualMfaDevice(const AwsApi& api, const Credentials& c, const std::string& serial) {
+  return api.client.Call(api.iam, c, "DeleteVirtualMFADevice", {{"SerialNumber", serial}}).status();
+}
+
 StatusOr<std::string> FetchCredentialReport(const AwsApi& api, const Credentials& c) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     SIGIL_ASSIGN_OR_RETURN(auto doc, api.client.Call(api.iam, c, "GenerateCredentialReport", {}));

@@ -89,6 +89,8 @@ StatusOr<VirtualMfaDevice> CreateVirtualMfaDevice(const AwsApi& api, const Crede
 Status EnableMfaDevice(const AwsApi& api, const Credentials& c, const std::string& user,
                        const std::string& serial, const std::string& code1,
                        const std::string& code2);
+// iam:DeleteVirtualMFADevice (cleanup after a failed enrollment).
+Status DeleteVirtualMfaDevice(const AwsApi& api, const Credentials& c, const std::string& serial);
 // iam:GenerateCredentialReport until COMPLETE (a few polls), then iam:GetCredentialReport: the
 // CSV text.
 StatusOr<std::string> FetchCredentialReport(const AwsApi& api, const Credentials& c);

@@ -32,11 +32,6 @@ std::string FirstLine(std::string text) {
   return line;
 }
 
-std::string DirOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
 // The passphrase for a new vault (asked twice) or an existing one (once).
 StatusOr<std::string> ObtainPassphrase(const VaultKeySource& source, bool is_new,
                                        const std::string& path) {
@@ -126,7 +121,7 @@ VaultKeySource VaultKeySourceFromEnv(const Environment& env) {
 
 std::string DefaultVaultPath(const Environment& env, const AwsFilePaths& paths) {
   if (auto p = env.GetNonEmpty("SIGIL_VAULT")) return ExpandHome(env, *p);
-  return DirOf(paths.config) + "/sigil/vault";
+  return DirName(paths.config) + "/sigil/vault";
 }
 
 KdfCost InteractiveKdfCost() {
@@ -147,7 +142,7 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(const std::string& path, const Vaul
   if (sodium_init() < 0) return InternalError("libsodium failed to initialize");
   std::unique_ptr<Vault> vault(new Vault());
   vault->path_ = path;
-  SIGIL_RETURN_IF_ERROR(MakeDirectories(DirOf(path), 0700));
+  SIGIL_RETURN_IF_ERROR(MakeDirectories(DirName(path), 0700));
   const std::string lock_path = path + ".lock";
   vault->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (vault->lock_fd_ < 0) return ErrnoStatus(errno, "opening " + lock_path);
