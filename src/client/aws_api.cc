@@ -144,9 +144,13 @@ StatusOr<VirtualMfaDevice> CreateVirtualMfaDevice(const AwsApi& api, const Crede
                                                   const std::string& name) {
   SIGIL_ASSIGN_OR_RETURN(auto doc, api.client.Call(api.iam, c, "CreateVirtualMFADevice",
                                                    {{"VirtualMFADeviceName", name}}));
-  VirtualMfaDevice out{
-      ResultText(*doc, "CreateVirtualMFADevice", "VirtualMFADevice/SerialNumber"),
-      ResultText(*doc, "CreateVirtualMFADevice", "VirtualMFADevice/Base32StringSeed")};
+  VirtualMfaDevice out;
+  out.serial_number = ResultText(*doc, "CreateVirtualMFADevice", "VirtualMFADevice/SerialNumber");
+  // A blob in the model: the base32 seed arrives base64-encoded.
+  std::string encoded =
+      ResultText(*doc, "CreateVirtualMFADevice", "VirtualMFADevice/Base32StringSeed");
+  SIGIL_ASSIGN_OR_RETURN(out.base32_seed, Base64Decode(encoded));
+  SecureWipe(encoded);
   if (out.serial_number.empty() || out.base32_seed.empty()) {
     return InternalError("CreateVirtualMFADevice answered without a serial number or seed");
   }
