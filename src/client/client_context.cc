@@ -15,16 +15,23 @@ ClientContext::ClientContext(const CommonFlags& flags, Environment env)
 
 StatusOr<std::unique_ptr<ClientContext>> ClientContext::Create(const CommonFlags& flags,
                                                                Environment env) {
+  SIGIL_ASSIGN_OR_RETURN(AwsConfig config, AwsConfig::Load(env));
+  const ProfileChoice profile = ChooseProfile(env, flags.profile);
+  CurlOptions curl;
+  curl.ca_bundle = flags.ca_bundle;
+  if (curl.ca_bundle.empty()) {
+    curl.ca_bundle = env.GetNonEmpty("AWS_CA_BUNDLE")
+                         .value_or(config.ConfigValue(profile.name, "ca_bundle").value_or(""));
+  }
+  return CreateWithHttp(flags, std::move(env), MakeCurlHttpClient(curl));
+}
+
+StatusOr<std::unique_ptr<ClientContext>> ClientContext::CreateWithHttp(
+    const CommonFlags& flags, Environment env, std::unique_ptr<HttpClient> http) {
   std::unique_ptr<ClientContext> ctx(new ClientContext(flags, std::move(env)));
   SIGIL_ASSIGN_OR_RETURN(ctx->config_, AwsConfig::Load(ctx->env_));
   ctx->profile_ = ChooseProfile(ctx->env_, flags.profile);
-  CurlOptions curl;
-  curl.ca_bundle =
-      !flags.ca_bundle.empty()
-          ? flags.ca_bundle
-          : ctx->env_.GetNonEmpty("AWS_CA_BUNDLE")
-                .value_or(ctx->config_.ConfigValue(ctx->profile_.name, "ca_bundle").value_or(""));
-  ctx->http_ = MakeCurlHttpClient(curl);
+  ctx->http_ = std::move(http);
   ctx->query_ = std::make_unique<QueryClient>(*ctx->http_, ctx->clock_);
   EndpointFlags endpoint_flags{flags.endpoint_url, flags.region};
   SIGIL_ASSIGN_OR_RETURN(

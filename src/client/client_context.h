@@ -35,6 +35,10 @@ class ClientContext {
   // Loads the AWS files and resolves the profile and endpoints. Errors: unreadable files, bad
   // endpoint URLs.
   static StatusOr<std::unique_ptr<ClientContext>> Create(const CommonFlags& flags, Environment env);
+  // The same over a given HTTP client (tests answer the AWS calls with a fake).
+  static StatusOr<std::unique_ptr<ClientContext>> CreateWithHttp(const CommonFlags& flags,
+                                                                 Environment env,
+                                                                 std::unique_ptr<HttpClient> http);
 
   const Environment& env() const { return env_; }
   AwsConfig& config() { return config_; }

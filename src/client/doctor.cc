@@ -202,10 +202,15 @@ void AddOnlineFindings(ClientContext& ctx, const DoctorFlags& flags, std::vector
                          "sigil rotate --profile " + profile});
         }
         StatusOr<std::string> last = GetAccessKeyLastUsed(ctx.api(), *key, k.access_key_id);
-        if (last.ok() && last->empty() && k.access_key_id != key->access_key_id &&
-            k.status == "Active") {
+        if (!last.ok() || k.status != "Active" || k.access_key_id == key->access_key_id) continue;
+        std::optional<TimePoint> used = ParseIso8601(*last);
+        if (!used) {
           out.push_back({"warning", "key-unused", user + " " + k.access_key_id,
                          "active key has never been used", "deactivate and delete it if unneeded"});
+        } else if ((ToUnixSeconds(now) - ToUnixSeconds(*used)) / 86400 >= flags.max_key_age_days) {
+          out.push_back({"warning", "key-unused", user + " " + k.access_key_id,
+                         "active key was last used " + *last,
+                         "deactivate and delete it if unneeded"});
         }
       }
     }
