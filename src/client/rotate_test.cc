@@ -169,6 +169,20 @@ class RotationTest : public ::testing::Test {
     return (*vault)->data();
   }
 
+  // A journal left by a run that stopped in the "creating" step, begun at `started`.
+  void StartedJournal(int64_t started) {
+    auto ctx = Context();
+    auto vault = (*ctx)->OpenVault(false);
+    ASSERT_TRUE(vault.ok());
+    RotationJournal j;
+    j.user = "alice";
+    j.old_key_id = "AKIAOLD";
+    j.storage = "vault";
+    j.started = started;
+    (*vault)->data()["rotations"]["dev"] = j.ToJson();
+    ASSERT_TRUE((*vault)->Save().ok());
+  }
+
   int Rotate(const RotateFlags& flags) {
     auto ctx = Context();
     EXPECT_TRUE(ctx.ok());
@@ -206,17 +220,7 @@ TEST_F(RotationTest, RollsBackWhenTheNewKeyNeverWorks) {
 TEST_F(RotationTest, DeletesAKeyOrphanedByACrashAndResumes) {
   // A run died after CreateAccessKey but before recording the secret.
   const int64_t now = ToUnixSeconds(SystemClock().Now());
-  {
-    auto ctx = Context();
-    auto vault = (*ctx)->OpenVault(false);
-    RotationJournal j;
-    j.user = "alice";
-    j.old_key_id = "AKIAOLD";
-    j.storage = "vault";
-    j.started = now - 5;
-    (*vault)->data()["rotations"]["dev"] = j.ToJson();
-    ASSERT_TRUE((*vault)->Save().ok());
-  }
+  StartedJournal(now - 5);
   iam_.keys["AKIAORPHAN"] = {"lost", "Active", now - 4};
   EXPECT_EQ(Rotate({}), 0);
   ASSERT_EQ(iam_.keys.size(), 1u);
@@ -225,17 +229,7 @@ TEST_F(RotationTest, DeletesAKeyOrphanedByACrashAndResumes) {
 
 TEST_F(RotationTest, AnUnknownOtherKeyStopsTheResumedRun) {
   const int64_t now = ToUnixSeconds(SystemClock().Now());
-  {
-    auto ctx = Context();
-    auto vault = (*ctx)->OpenVault(false);
-    RotationJournal j;
-    j.user = "alice";
-    j.old_key_id = "AKIAOLD";
-    j.storage = "vault";
-    j.started = now;
-    (*vault)->data()["rotations"]["dev"] = j.ToJson();
-    ASSERT_TRUE((*vault)->Save().ok());
-  }
+  StartedJournal(now);
   iam_.keys["AKIAOLDER"] = {"someone's", "Active", now - 86400};  // not ours: left alone
   EXPECT_EQ(Rotate({}), 1);
   EXPECT_EQ(iam_.keys.size(), 2u);
