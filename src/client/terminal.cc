@@ -11,8 +11,16 @@ namespace sigil::client {
 bool Interactive() { return ::isatty(STDIN_FILENO) == 1; }
 
 StatusOr<std::string> PromptLine(std::string_view prompt) {
-  std::fprintf(stderr, "%.*s", static_cast<int>(prompt.size()), prompt.data());
-  std::fflush(stderr);
+  // On a terminal the prompt goes to the terminal itself: a program running sigil as its
+  // credential_process (botocore) captures sigil's stderr, and the person would see nothing.
+  FILE* out = Interactive() ? std::fopen("/dev/tty", "w") : nullptr;
+  std::fprintf(out != nullptr ? out : stderr, "%.*s", static_cast<int>(prompt.size()),
+               prompt.data());
+  if (out != nullptr) {
+    std::fclose(out);
+  } else {
+    std::fflush(stderr);
+  }
   std::string line;
   if (!std::getline(std::cin, line)) return NotFoundError("no answer: standard input ended");
   if (!line.empty() && line.back() == '\r') line.pop_back();

@@ -5,14 +5,17 @@ test_client_audit.py."""
 
 import json
 import os
+import pty
 import re
+import select
 import subprocess
 import threading
 import time
 import unittest
 
 import sigil_harness as h
-from client_harness import ClientTestCase, fresh_totp_step, totp
+from client_harness import PASSPHRASE, ClientTestCase, fresh_totp_step, totp
+from test_tls import TlsFiles
 
 SESSION_KEY_RE = re.compile(r"^ASIA[A-Z0-9]{16}$")
 
@@ -112,6 +115,63 @@ class ConfigureTest(ClientTestCase):
         self.sigil_fails("credential-process", "--profile", "dev",
                          env={"SIGIL_VAULT_PASSPHRASE_FILE": None},
                          message="set SIGIL_VAULT_PASSPHRASE_FILE or SIGIL_VAULT_KEY_FILE")
+
+
+class TerminalTest(ClientTestCase):
+    """Prompts on a real terminal (a pseudo-terminal): secrets and passphrases are not echoed."""
+
+    def run_in_terminal(self, args, dialogue, env=None):
+        """Runs `sigil ARGS` on a new pseudo-terminal, answering each (prompt, answer) of
+        `dialogue` in order; returns (exit code, everything the terminal showed)."""
+        full_env = self.env(env)
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: its stdin, stdout, stderr and /dev/tty are the terminal
+            os.execve(h.sigil_binary(), [h.sigil_binary()] + list(args), full_env)
+        shown = b""
+        seen = 0
+        pending = list(dialogue)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if not ready:
+                continue
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            shown += data
+            while pending and pending[0][0].encode() in shown[seen:]:
+                seen = shown.index(pending[0][0].encode(), seen) + len(pending[0][0])
+                os.write(fd, (pending.pop(0)[1] + "\n").encode())
+        os.close(fd)
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(pending, [], f"prompts never shown; the terminal showed:\n{shown!r}")
+        return os.waitstatus_to_exitcode(status), shown.decode("utf-8", "replace")
+
+    def test_prompts_without_echo(self):
+        creds = self.user_with_key("tty-alice")
+        no_file = {"SIGIL_VAULT_PASSPHRASE_FILE": None}
+        rc, shown = self.run_in_terminal(
+            ["configure", "--profile", "dev", "--endpoint-url", self.server.url],
+            [("AWS Access Key ID: ", creds.access_key), ("AWS Secret Access Key: ", creds.secret),
+             ("Default region name [None]: ", ""), ("Default output format [None]: ", ""),
+             ("New vault passphrase: ", PASSPHRASE), ("Repeat the passphrase: ", PASSPHRASE)],
+            env=no_file)
+        self.assertEqual(rc, 0, shown)
+        self.assertIn(creds.access_key, shown)  # the key id is echoed, as in aws configure
+        self.assertNotIn(creds.secret, shown)
+        self.assertNotIn(PASSPHRASE, shown)
+        rc, shown = self.run_in_terminal(["whoami", "--profile", "dev"],
+                                         [("Vault passphrase: ", PASSPHRASE)], env=no_file)
+        self.assertEqual(rc, 0, shown)
+        self.assertIn(self.user_arn("tty-alice"), shown)
+        rc, shown = self.run_in_terminal(["whoami", "--profile", "dev"],
+                                         [("Vault passphrase: ", "wrong passphrase")],
+                                         env=no_file)
+        self.assertEqual(rc, 1)
+        self.assertIn("wrong passphrase or key file for the vault", shown)
 
 
 class IdentityAndSessionTest(ClientTestCase):
@@ -341,6 +401,46 @@ class MfaEnableTest(ClientTestCase):
         self.sigil_fails("mfa", "enable", "--endpoint-url", self.server.url,
                          env={"AWS_ACCESS_KEY_ID": None},
                          message="profile default has no long-term access key")
+
+
+class HttpsTest(ClientTestCase):
+    """The client over HTTPS: the server's private CA through AWS_CA_BUNDLE or --ca-bundle."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.files = TlsFiles()
+        cls.server = h.SigilServer(data_dir=cls.files.data_dir, args=cls.files.server_args())
+        try:
+            cls.server.start()
+            cls.root = cls.server.root()
+            cls.iam = cls.server.client("iam", verify=cls.files.ca)
+            cls.sts = cls.server.client("sts", verify=cls.files.ca)
+            cls.account = cls.sts.get_caller_identity()["Account"]
+        except BaseException:
+            cls.server.close()
+            cls.files.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            cls.files.close()
+
+    def test_ca_bundle(self):
+        self.assertTrue(self.server.url.startswith("https://"))
+        creds = {"AWS_ACCESS_KEY_ID": self.root.access_key,
+                 "AWS_SECRET_ACCESS_KEY": self.root.secret}
+        out = self.sigil("whoami", "--endpoint-url", self.server.url, env=creds)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("set AWS_CA_BUNDLE (or --ca-bundle) to the CA certificate", out.stderr)
+        out = self.sigil_ok("whoami", "--endpoint-url", self.server.url,
+                            env=dict(creds, AWS_CA_BUNDLE=self.files.ca))
+        self.assertIn(f"arn:aws:iam::{self.account}:root", out.stdout)
+        out = self.sigil_ok("whoami", "--endpoint-url", self.server.url, "--ca-bundle",
+                            self.files.ca, env=creds)
+        self.assertIn(f"arn:aws:iam::{self.account}:root", out.stdout)
 
 
 if __name__ == "__main__":
