@@ -41,7 +41,9 @@ std::optional<std::string> ProfileOfConfigSection(std::string_view section) {
   if (section == "default") return std::string("default");
   if (!StartsWith(section, "profile")) return std::nullopt;
   auto words = SplitCommandLine(section);
-  if (!words || words->size() != 2 || (*words)[0] != "profile") return std::nullopt;
+  // botocore checks only that the name starts with "profile" and splits into two words, so
+  // "[profilex y]" defines profile y too.
+  if (!words || words->size() != 2) return std::nullopt;
   return (*words)[1];
 }
 

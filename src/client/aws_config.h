@@ -23,7 +23,8 @@ struct AwsFilePaths {
 AwsFilePaths ResolveAwsFilePaths(const Environment& env);
 
 // The profile a config-file section defines, as botocore's build_profile_map reads it:
-// "default" and "profile NAME" (split like a shell, so 'profile "a b"' is "a b"); nullopt for
+// "default", and a name starting with "profile" that splits like a shell into two words
+// ('profile "a b"' is "a b"; even "profilex y" is "y"); nullopt for
 // other sections ("services x", "sso-session x", or a bare "[x]", which the CLI ignores).
 std::optional<std::string> ProfileOfConfigSection(std::string_view section);
 

@@ -31,6 +31,8 @@ TEST(AwsConfigTest, ProfileSectionNames) {
   EXPECT_EQ(ProfileOfConfigSection("dev"), std::nullopt);  // the CLI ignores [dev] in config
   EXPECT_EQ(ProfileOfConfigSection("profile"), std::nullopt);
   EXPECT_EQ(ProfileOfConfigSection("profilex"), std::nullopt);
+  EXPECT_EQ(ProfileOfConfigSection("profilex y"), "y");  // botocore's quirk
+  EXPECT_EQ(ProfileOfConfigSection("profile a b"), std::nullopt);
   EXPECT_EQ(ProfileOfConfigSection("services local"), std::nullopt);
 }
 

@@ -10,8 +10,8 @@ namespace sigil::client {
 
 ProfileChoice ChooseProfile(const Environment& env, std::string_view profile_flag) {
   if (!profile_flag.empty()) return {std::string(profile_flag), true};
-  if (auto p = env.GetNonEmpty("AWS_DEFAULT_PROFILE")) return {*p, false};
   if (auto p = env.GetNonEmpty("AWS_PROFILE")) return {*p, false};
+  if (auto p = env.GetNonEmpty("AWS_DEFAULT_PROFILE")) return {*p, false};
   return {"default", false};
 }
 

@@ -2,7 +2,7 @@
 // --profile names a profile explicitly), assume-role profiles (role_arn with source_profile or
 // credential_source, mfa_serial, external_id, role_session_name, duration_seconds), static keys
 // in the credentials file, credential_process, static keys in the config file. The profile is
-// --profile, else AWS_DEFAULT_PROFILE / AWS_PROFILE, else "default". Thread-compatible.
+// --profile, else AWS_PROFILE / AWS_DEFAULT_PROFILE, else "default". Thread-compatible.
 #pragma once
 
 #include <functional>
@@ -22,8 +22,8 @@ struct ProfileChoice {
   std::string name;
   bool explicit_flag = false;  // named by --profile
 };
-// --profile, else AWS_DEFAULT_PROFILE, else AWS_PROFILE (botocore reads them in that order),
-// else "default".
+// --profile, else AWS_PROFILE, else AWS_DEFAULT_PROFILE (the order of the AWS CLI v2's botocore;
+// Python botocore reads them the other way round), else "default".
 ProfileChoice ChooseProfile(const Environment& env, std::string_view profile_flag);
 
 // Reads a credential_process command's JSON answer (Version 1, AccessKeyId, SecretAccessKey,

@@ -64,6 +64,8 @@ TEST_F(CredentialChainTest, ProfileChoice) {
   EXPECT_EQ(ChooseProfile(env, "").name, "p");
   EXPECT_FALSE(ChooseProfile(env, "").explicit_flag);
   env.Set("AWS_DEFAULT_PROFILE", "d");
+  EXPECT_EQ(ChooseProfile(env, "").name, "p");  // the AWS CLI v2 prefers AWS_PROFILE
+  env.Unset("AWS_PROFILE");
   EXPECT_EQ(ChooseProfile(env, "").name, "d");
   EXPECT_EQ(ChooseProfile(env, "flag").name, "flag");
   EXPECT_TRUE(ChooseProfile(env, "flag").explicit_flag);
