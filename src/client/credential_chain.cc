@@ -67,10 +67,11 @@ CredentialChain::CredentialChain(const Environment& env, const AwsConfig& config
 std::optional<Credentials> CredentialChain::FromEnvironment(Status* error) const {
   auto id = env_.GetNonEmpty("AWS_ACCESS_KEY_ID");
   auto secret = env_.GetNonEmpty("AWS_SECRET_ACCESS_KEY");
-  if (!id && !secret) return std::nullopt;
-  if (!id || !secret) {
+  // As botocore: the key id decides; a secret alone is ignored, a key id alone is an error.
+  if (!id) return std::nullopt;
+  if (!secret) {
     *error = InvalidArgumentError(
-        "only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY is set; set both or neither");
+        "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; set both or neither");
     return std::nullopt;
   }
   Credentials out;

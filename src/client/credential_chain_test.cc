@@ -90,7 +90,14 @@ TEST_F(CredentialChainTest, PartialEnvironmentIsAnError) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(c.status().message(),
-            "only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY is set; set both or neither");
+            "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; set both or neither");
+  // A secret alone is ignored, as botocore does.
+  env_.Unset("AWS_ACCESS_KEY_ID");
+  env_.Set("AWS_SECRET_ACCESS_KEY", "orphan");
+  c = Resolve("[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = f\n", "",
+              {"default", false});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->access_key_id, "AKIAFILE");
 }
 
 TEST_F(CredentialChainTest, ProviderOrderWithinAProfile) {

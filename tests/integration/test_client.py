@@ -231,6 +231,31 @@ class IdentityAndSessionTest(ClientTestCase):
         self.sigil_fails("session", "--profile", "dev", "--duration", "60", "--refresh",
                          message="STS GetSessionToken: ValidationError")
 
+    def test_endpoint_settings_reach_every_call(self):
+        self.configured_user("ep-alice")
+        config = self.read(self.config_path)
+        # The profile's endpoint_url replaced by a [services] section.
+        self.write(self.config_path, config.replace(
+            f"endpoint_url = {self.server.url}\n", "services = local\n") +
+            f"[services local]\nsts =\n  endpoint_url = {self.server.url}\n")
+        self.sigil_ok("session", "--profile", "dev", "--refresh")
+        # AWS_ENDPOINT_URL_STS beats the configuration, and AWS_ENDPOINT_URL beats nothing
+        # more specific.
+        self.write(self.config_path, config.replace(self.server.url, "http://127.0.0.1:1"))
+        self.sigil_fails("session", "--profile", "dev", "--refresh",
+                         message="no response from http://127.0.0.1:1/")
+        self.sigil_ok("session", "--profile", "dev", "--refresh",
+                      env={"AWS_ENDPOINT_URL_STS": self.server.url})
+        self.sigil_ok("session", "--profile", "dev", "--refresh",
+                      env={"AWS_ENDPOINT_URL": self.server.url})
+        self.sigil_fails("session", "--profile", "dev", "--refresh",
+                         env={"AWS_ENDPOINT_URL": self.server.url,
+                              "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:1"},
+                         message="no response from http://127.0.0.1:1/")
+        # --endpoint-url beats everything.
+        self.sigil_ok("session", "--profile", "dev", "--refresh", "--endpoint-url",
+                      self.server.url, env={"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:1"})
+
     def test_mfa_session_shared_by_device(self):
         creds = self.configured_user("mfa-alice")
         serial, seed, step = self.enable_mfa("mfa-alice", creds)
