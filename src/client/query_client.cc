@@ -50,6 +50,12 @@ bool Retryable(const Status& s) {
   return s.code() == StatusCode::kUnavailable || s.aws_code() == "Throttling";
 }
 
+// A call that creates something is never repeated: a lost answer to CreateAccessKey must not
+// leave two new keys behind (rotation recovers the one it cannot see instead).
+bool SafeToRepeat(std::string_view action) {
+  return !StartsWith(action, "Create") && action != "EnableMFADevice";
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<pugi::xml_document>> QueryClient::Call(
@@ -59,7 +65,8 @@ StatusOr<std::unique_ptr<pugi::xml_document>> QueryClient::Call(
                      "&Version=" + (endpoint.service == "iam" ? "2010-05-08" : "2011-06-15");
   for (const QueryParam& p : params) body += "&" + UriEncode(p.key) + "=" + UriEncode(p.value);
   Status last;
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  const int attempts = SafeToRepeat(action) ? 3 : 1;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(300 << attempt));
     HttpCall call;
     call.url = endpoint.url + "/";

@@ -1,7 +1,8 @@
 // AWS query-protocol calls (STS, IAM) from the client: form-encoded Action=…&Version=…, signed
 // with SigV4, XML answers parsed with pugixml, and AWS's <ErrorResponse> turned into a Status
 // that carries the AWS code. Transient failures (no response, 5xx, throttling) are retried
-// twice with back-off. Thread-compatible (as the HttpClient it uses).
+// twice with back-off, except for calls that create something. Thread-compatible (as the
+// HttpClient it uses).
 #pragma once
 
 #include <memory>
