@@ -7,7 +7,7 @@ BUILD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang lld
   libboost1.81-dev libssl-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libpugixml-dev
   libcli11-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev libqrencode-dev
-  zlib1g-dev libtomlplusplus-dev libisal-dev
+  zlib1g-dev libtomlplusplus-dev libisal-dev libsodium-dev
   libclang-rt-14-dev libfuzzer-14-dev python3 python3-botocore
 )
 TEST_PACKAGES=(awscli python3-boto3 curl postgresql postgresql-client openssl s3cmd rclone)

@@ -44,14 +44,12 @@ Status MakeDirectories(const std::string& path, mode_t mode) {
   return OkStatus();
 }
 
-namespace {
 std::string DirName(const std::string& path) {
   size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
 }
-}  // namespace
 
 Status WriteFileAtomically(const std::string& path, const std::string& content, mode_t mode) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());

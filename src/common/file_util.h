@@ -34,6 +34,9 @@ StatusOr<mode_t> FileMode(const std::string& path);
 // The absolute form of `path` (which must exist).
 StatusOr<std::string> AbsolutePath(const std::string& path);
 
+// The folder part of `path`: "." when it has no '/', "/" for a file in the root.
+std::string DirName(const std::string& path);
+
 // errno → Status, naming what was being done: the one place errno becomes a Status.
 Status ErrnoStatus(int err, const std::string& what);
 
