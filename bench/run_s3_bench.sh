@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The S3 benchmark (docs/benchmarks.md): object PUT and GET throughput against the disk's own
 # limit measured in the same run (dd with fsync for writes; for reads, curl reading the stored
-# file itself through file://) and against moto_server (the common peer); 4 KiB PUT and GET
+# file itself through file://, and nginx serving the same bytes as the HTTP ceiling) and against
+# moto_server (the common peer); 4 KiB PUT and GET
 # operations per second (wrk on presigned URLs); and the server's peak RSS while a 5 GiB object
 # streams in.
 #
@@ -79,6 +80,36 @@ if "$python" -c "import moto" 2>/dev/null && command -v moto_server >/dev/null; 
 fi
 presign "$sigil_url" CREATE bench-bucket x >/dev/null
 
+# nginx serving copies of the same objects (sendfile on): what serving a file over HTTP costs.
+nginx_url=
+if command -v nginx >/dev/null; then
+  mkdir -p "$work/nginx/www" "$work/nginx/tmp"
+  chmod 755 "$work" "$work/nginx" "$work/nginx/www"
+  nginx_port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes $threads;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/tmp/body;
+  proxy_temp_path $work/nginx/tmp/proxy;
+  fastcgi_temp_path $work/nginx/tmp/fastcgi;
+  uwsgi_temp_path $work/nginx/tmp/uwsgi;
+  scgi_temp_path $work/nginx/tmp/scgi;
+  sendfile on;
+  tcp_nodelay on;
+  server { listen 127.0.0.1:$nginx_port; root $work/nginx/www; }
+}
+EOF
+  nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
+  pids+=("$!")
+  nginx_url=http://127.0.0.1:$nginx_port
+  for _ in $(seq 100); do curl -s -o /dev/null "$nginx_url/" && break; sleep 0.1; done
+fi
+
 now_ns() { date +%s%N; }
 mib_per_s() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.1f\n", (b / 1048576) / (ns / 1e9) }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -88,8 +119,8 @@ newest_blob() { find "$work/data/blobs" -path '*/tmp' -prune -o -type f -printf 
 
 table=$out/table.md
 {
-  echo "| size | dd write+fsync | sigil PUT | PUT/dd | moto PUT | curl file:// | sigil GET | GET/file | moto GET |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| size | dd write+fsync | sigil PUT | PUT/dd | moto PUT | curl file:// | nginx GET | sigil GET | GET/file | GET/nginx | moto GET |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
 } >"$table"
 
 for size in $sizes; do
@@ -97,7 +128,11 @@ for size in $sizes; do
   head -c $((size * 1048576)) /dev/urandom >"$src"
   bytes=$((size * 1048576))
   : >"$out/dd-$size" ; : >"$out/put-$size" ; : >"$out/moto-put-$size"
-  : >"$out/read-$size" ; : >"$out/get-$size" ; : >"$out/moto-get-$size"
+  : >"$out/read-$size" ; : >"$out/get-$size" ; : >"$out/moto-get-$size" ; : >"$out/nginx-$size"
+  if [[ -n $nginx_url ]]; then
+    cp "$src" "$work/nginx/www/obj-$size.bin"
+    chmod 644 "$work/nginx/www/obj-$size.bin"
+  fi
   for round in $(seq "$rounds"); do
     t0=$(now_ns); dd if="$src" of="$work/dd.bin" bs=1M conv=fsync status=none; t1=$(now_ns)
     mib_per_s "$bytes" $((t1 - t0)) >>"$out/dd-$size"; rm -f "$work/dd.bin"
@@ -111,6 +146,10 @@ for size in $sizes; do
     get=$(presign "$sigil_url" GET bench-bucket "obj-$size")
     t0=$(now_ns); curl -sf -o /dev/null "$get"; t1=$(now_ns)
     mib_per_s "$bytes" $((t1 - t0)) >>"$out/get-$size"
+    if [[ -n $nginx_url ]]; then
+      t0=$(now_ns); curl -sf -o /dev/null "$nginx_url/obj-$size.bin"; t1=$(now_ns)
+      mib_per_s "$bytes" $((t1 - t0)) >>"$out/nginx-$size"
+    fi
     if [[ -n $moto_url ]]; then
       mput=$(presign "$moto_url" PUT bench-bucket "obj-$size")
       t0=$(now_ns); curl -sf -o /dev/null -T "$src" "$mput"; t1=$(now_ns)
@@ -120,15 +159,20 @@ for size in $sizes; do
       mib_per_s "$bytes" $((t1 - t0)) >>"$out/moto-get-$size"
     fi
   done
-  rm -f "$src"
+  rm -f "$src" "$work/nginx/www/obj-$size.bin"
   dd_m=$(median <"$out/dd-$size"); put_m=$(median <"$out/put-$size")
   read_m=$(median <"$out/read-$size"); get_m=$(median <"$out/get-$size")
-  mput_m=n/a; mget_m=n/a
+  mput_m=n/a; mget_m=n/a; nginx_m=n/a; nginx_ratio=n/a
+  if [[ -s $out/nginx-$size ]]; then
+    nginx_m=$(median <"$out/nginx-$size")
+    nginx_ratio=$(awk -v a="$get_m" -v b="$nginx_m" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+    nginx_m="$nginx_m MiB/s"
+  fi
   [[ -s $out/moto-put-$size ]] && mput_m="$(median <"$out/moto-put-$size") MiB/s"
   [[ -s $out/moto-get-$size ]] && mget_m="$(median <"$out/moto-get-$size") MiB/s"
   put_ratio=$(awk -v a="$put_m" -v b="$dd_m" 'BEGIN { printf "%.0f%%", 100 * a / b }')
   get_ratio=$(awk -v a="$get_m" -v b="$read_m" 'BEGIN { printf "%.0f%%", 100 * a / b }')
-  echo "| $size MiB | $dd_m MiB/s | $put_m MiB/s | $put_ratio | $mput_m | $read_m MiB/s | $get_m MiB/s | $get_ratio | $mget_m |" >>"$table"
+  echo "| $size MiB | $dd_m MiB/s | $put_m MiB/s | $put_ratio | $mput_m | $read_m MiB/s | $nginx_m | $get_m MiB/s | $get_ratio | $nginx_ratio | $mget_m |" >>"$table"
 done
 
 # 4 KiB objects: PUT and GET operations per second (wrk on one presigned URL each).

@@ -6,6 +6,7 @@
 #include "common/checksum.h"
 #include "common/crypto.h"
 #include "common/strings.h"
+#include "s3/background_digests.h"
 #include "s3/s3_call.h"
 #include "s3/s3_errors.h"
 
@@ -30,6 +31,14 @@ struct UploadPlan {
   std::optional<auth::AwsChunkedDecoder> chunked;
 };
 
+// What an upload hashes: MD5 (the ETag), SHA-256 for a signed payload, the client's checksum.
+std::vector<ChecksumAlgorithm> Algorithms(const UploadPlan& plan, PayloadMode payload) {
+  std::vector<ChecksumAlgorithm> out = {ChecksumAlgorithm::kMd5};
+  if (payload == PayloadMode::kSignedHash) out.push_back(ChecksumAlgorithm::kSha256);
+  if (plan.checksum) out.push_back(*plan.checksum);
+  return out;
+}
+
 class UploadStream final : public http::BodyConsumer {
  public:
   UploadStream(std::shared_ptr<Call> call, std::unique_ptr<BlobWriter> writer, UploadPlan plan,
@@ -38,10 +47,7 @@ class UploadStream final : public http::BodyConsumer {
         writer_(std::move(writer)),
         plan_(std::move(plan)),
         commit_(std::move(commit)),
-        md5_(ChecksumAlgorithm::kMd5),
-        sha256_(ChecksumAlgorithm::kSha256) {
-    if (plan_.checksum) checksum_.emplace(*plan_.checksum);
-  }
+        digests_(Algorithms(plan_, call_->auth.payload), plan_.expected) {}
 
   std::optional<http::Response> Consume(std::string_view piece) override {
     Status s = plan_.chunked
@@ -67,18 +73,18 @@ class UploadStream final : public http::BodyConsumer {
   Status Accept(std::string_view data) {
     received_ += data.size();
     if (received_ > plan_.expected) return Incomplete();
-    md5_.Update(data);
-    if (call_->auth.payload == PayloadMode::kSignedHash) sha256_.Update(data);
-    if (checksum_) checksum_->Update(data);
+    digests_.Update(data);
     return writer_->Append(data);
   }
 
   StatusOr<http::Response> Complete() {
     if (plan_.chunked) SIGIL_RETURN_IF_ERROR(plan_.chunked->Finish());
     if (received_ != plan_.expected) return Incomplete();
-    const std::string md5 = md5_.Finish();
-    if (call_->auth.payload == PayloadMode::kSignedHash &&
-        !ConstantTimeEquals(HexEncode(sha256_.Finish()), call_->auth.payload_sha256)) {
+    // In Algorithms' order: MD5, then SHA-256 if the payload is signed, then the checksum.
+    const std::vector<std::string> digests = digests_.Finish();
+    const std::string& md5 = digests[0];
+    const bool signed_payload = call_->auth.payload == PayloadMode::kSignedHash;
+    if (signed_payload && !ConstantTimeEquals(HexEncode(digests[1]), call_->auth.payload_sha256)) {
       return S3Error(400, "XAmzContentSHA256Mismatch",
                      "The provided 'x-amz-content-sha256' header does not match what was "
                      "computed.");
@@ -88,8 +94,8 @@ class UploadStream final : public http::BodyConsumer {
                      "The Content-MD5 you specified did not match what we received.");
     }
     UploadedBlob uploaded{BlobRef{"", received_}, HexEncode(md5), "", ""};
-    if (checksum_) {
-      const std::string computed = Base64Encode(checksum_->Finish());
+    if (plan_.checksum) {
+      const std::string computed = Base64Encode(digests.back());
       std::string claimed = plan_.checksum_value;
       if (plan_.chunked) {
         // The decoder verified the trailer against the data; take its value.
@@ -124,9 +130,7 @@ class UploadStream final : public http::BodyConsumer {
   UploadPlan plan_;
   uint64_t received_ = 0;
   UploadCommit commit_;
-  Checksum md5_;
-  Checksum sha256_;
-  std::optional<Checksum> checksum_;
+  BackgroundDigests digests_;
 };
 
 http::Response UploadStream::Fail(const Status& status) {
