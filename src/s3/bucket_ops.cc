@@ -354,11 +354,10 @@ StatusOr<http::Response> PutBucketVersioning(Call&, std::string_view) {
 }
 
 StatusOr<http::Response> GetBucketEncryption(Call&, std::string_view) {
-  // Every bucket has SSE-S3 as its default encryption, as in S3 since January 2023.
-  XmlWriter xml("ServerSideEncryptionConfiguration");
-  xml.Open("Rule").Open("ApplyServerSideEncryptionByDefault").Add("SSEAlgorithm", "AES256");
-  xml.Close("ApplyServerSideEncryptionByDefault").Add("BucketKeyEnabled", "false").Close("Rule");
-  return XmlResponse(xml.Finish());
+  // Sigil does not encrypt object bytes (the data folder's filesystem should): no bucket has a
+  // default encryption configuration, as S3 answered before encrypting every bucket.
+  return S3Error(404, "ServerSideEncryptionConfigurationNotFoundError",
+                 "The server side encryption configuration was not found");
 }
 
 }  // namespace sigil::s3

@@ -109,7 +109,6 @@ StatusOr<std::shared_ptr<http::BodyConsumer>> UploadPart(std::shared_ptr<Call> c
         ReleaseBlobs(c.deps, *released);
         http::Response r;
         r.SetHeader("ETag", "\"" + part.etag + "\"");
-        r.SetHeader("x-amz-server-side-encryption", "AES256");
         if (!blob.checksum_algorithm.empty()) {
           r.SetHeader("x-amz-checksum-" + AsciiLower(blob.checksum_algorithm), blob.checksum);
         }
@@ -250,7 +249,6 @@ StatusOr<http::Response> CompleteMultipartUpload(Call& call, std::string_view bo
   xml.Add("Location", "/" + object.bucket + "/" + object.key);
   xml.Add("Bucket", object.bucket).Add("Key", object.key).Add("ETag", "\"" + object.etag + "\"");
   http::Response r = XmlResponse(xml.Finish());
-  r.SetHeader("x-amz-server-side-encryption", "AES256");
   return r;
 }
 

@@ -49,6 +49,13 @@ StatusOr<ObjectAttributes> AttributesFromHeaders(const http::Request& head) {
     return S3Error(400, "MetadataTooLarge",
                    "Your metadata headers exceed the maximum allowed metadata size.");
   }
+  // Server-side encryption is refused rather than claimed: Sigil does not encrypt object bytes.
+  if (head.FindHeader("x-amz-server-side-encryption") ||
+      head.FindHeader("x-amz-server-side-encryption-customer-algorithm")) {
+    return NotImplemented(
+        "server-side encryption (Sigil stores object bytes unencrypted; encrypt the data "
+        "folder's filesystem)");
+  }
   if (auto sc = head.FindHeader("x-amz-storage-class")) {
     static const std::set<std::string, std::less<>> kClasses = {
         "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
@@ -102,7 +109,6 @@ void AddObjectHeaders(const ObjectAttributes& a, http::Response& response) {
   }
   for (const auto& [name, value] : a.metadata) response.SetHeader("x-amz-meta-" + name, value);
   if (a.storage_class != "STANDARD") response.SetHeader("x-amz-storage-class", a.storage_class);
-  response.SetHeader("x-amz-server-side-encryption", "AES256");
 }
 
 StatusOr<std::vector<Tag>> TagsFromHeader(std::string_view header) {

@@ -240,7 +240,6 @@ StatusOr<std::shared_ptr<http::BodyConsumer>> PutObject(std::shared_ptr<Call> ca
         ReleaseBlobs(c.deps, released);
         http::Response r = Empty();
         r.SetHeader("ETag", Quoted(object.etag));
-        r.SetHeader("x-amz-server-side-encryption", "AES256");
         if (!blob.checksum_algorithm.empty()) {
           r.SetHeader("x-amz-checksum-" + AsciiLower(blob.checksum_algorithm), blob.checksum);
           r.SetHeader("x-amz-checksum-type", "FULL_OBJECT");

@@ -380,6 +380,16 @@ class Boto3Test(S3TestCase):
         self.assertEqual(found["PutObject"]["userIdentity"]["type"], "Root")
         self.assertEqual(found["GetObject"]["errorCode"], "NoSuchKey")
 
+    def test_server_side_encryption_is_refused_not_claimed(self):
+        bucket = self.new_bucket("boto-sse")
+        put = self.s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        self.assertNotIn("ServerSideEncryption", put)
+        self.assertClientError("NotImplemented", 501, self.s3.put_object, Bucket=bucket,
+                               Key="sse", Body=b"x", ServerSideEncryption="AES256")
+        self.assertFalse(self.object_exists(bucket, "sse"))
+        self.assertClientError("ServerSideEncryptionConfigurationNotFoundError", 404,
+                               self.s3.get_bucket_encryption, Bucket=bucket)
+
     def test_bucket_rules(self):
         self.assertClientError("InvalidBucketName", 400, self.s3.create_bucket, Bucket="No_Good")
         self.new_bucket("boto-bucket-rules")
