@@ -1,6 +1,7 @@
 """The user-visible walkthrough with the real AWS CLIs: root identity from DIR/root-credentials,
 IAM users, tags, access keys, `aws configure --profile automation`, the user's own identity, the
-deny-by-default for users, key deactivation and deletion.
+deny-by-default for users, the guides' `ec2 describe-regions` and S3 buckets, key deactivation
+and deletion.
 
 Runs once per CLI: Debian's AWS CLI v2 (/usr/bin/aws, required: installed by
 scripts/install-deps.sh --test) and any other `aws` on PATH (optional; reported when absent).
@@ -159,6 +160,23 @@ class CliFlowMixin:
                       f"perform: iam:ListUsers on resource: arn:aws:iam::{account}:user/ "
                       "because no identity-based policy allows the iam:ListUsers action",
                       res.stderr)
+
+        # The guides' checks: list the regions, create and list S3 buckets; the user may list
+        # them once a policy allows it.
+        regions = self.aws_json("ec2", "describe-regions")["Regions"]
+        self.assertIn("us-east-1", [r["RegionName"] for r in regions])
+        self.aws_ok("s3", "mb", "s3://walkthrough-bucket")
+        self.assertIn("walkthrough-bucket", self.aws_ok("s3", "ls").stdout)
+        self.aws_error("AccessDenied", "s3api", "list-buckets", as_root=False,
+                       profile="automation")
+        s3_full = "arn:aws:iam::aws:policy/AmazonS3FullAccess"
+        self.aws_ok("iam", "attach-user-policy", "--user-name", "automation_user",
+                    "--policy-arn", s3_full)
+        listed = self.aws_ok("s3", "ls", as_root=False, profile="automation").stdout
+        self.assertIn("walkthrough-bucket", listed)
+        self.aws_ok("iam", "detach-user-policy", "--user-name", "automation_user",
+                    "--policy-arn", s3_full)
+        self.aws_ok("s3", "rb", "s3://walkthrough-bucket")
 
         # get-access-key-last-used is updated (usage is batched: allow a few seconds).
         deadline = time.monotonic() + 6
