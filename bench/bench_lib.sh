@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2154,SC2034  # globals set and read by the sourcing script
-# Shared by bench/run_authz_bench.sh and bench/run_scale_bench.sh (sourced, not run): starting
-# `sigil server` on a data folder, one measured wrk run with the server's CPU time, and the table
-# of medians. The caller sets `work` (a temp dir), `out` (raw outputs), `pids` (an array of the
+# Shared by the bench/run_*_bench.sh scripts (sourced, not run): starting
+# `sigil server` on a data folder, one measured wrk run with the server's CPU time, the table
+# of medians, and the nginx configuration of the static-file reference. The caller sets `work` (a temp dir), `out` (raw outputs), `pids` (an array of the
 # processes it started; its EXIT trap stops them), `python` and `connections`.
 
 # Total CPU ticks (user + system) of a process and its direct children, from /proc.
@@ -129,4 +129,36 @@ interleaved_rounds() {
         "$round" "$name" "$rps" "$p50" "$p99" "$errors" "$cpu" "us/req"
     done
   done
+}
+
+# nginx_config DIR PORT WORKERS: writes DIR/nginx.conf for nginx serving DIR/www on
+# 127.0.0.1:PORT (sendfile on, no access log, temp paths inside DIR): the static-file reference
+# of the HTTP and S3 benchmarks. Start it with `nginx -p DIR -c DIR/nginx.conf -e DIR/error.log`.
+nginx_config() {
+  local dir=$1 port=$2 workers=$3
+  mkdir -p "$dir/www" "$dir/tmp"
+  chmod 755 "$dir" "$dir/www"  # nginx workers run as nobody and must reach www/
+  cat >"$dir/nginx.conf" <<EOF
+worker_processes $workers;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  keepalive_requests 1000000;
+  sendfile on;
+  tcp_nodelay on;
+  types { application/xml xml; }
+  server {
+    listen 127.0.0.1:$port;
+    root $dir/www;
+  }
+}
+EOF
 }

@@ -25,6 +25,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
+# shellcheck source=bench/bench_lib.sh
+source "$here/bench_lib.sh"  # cpu_ticks, nginx_config
 build=${1:-$repo/build/release}
 rounds=${ROUNDS:-5}
 duration=${DURATION:-10}
@@ -99,18 +101,6 @@ wait_for_http() {
   return 1
 }
 
-# Total CPU ticks (user + system) of a process and its direct children, from /proc.
-cpu_ticks() {
-  local total=0 p fields
-  for p in "$1" $(ps --ppid "$1" -o pid= 2>/dev/null); do
-    [[ -r /proc/$p/stat ]] || continue
-    fields=$(sed 's/^.*) //' "/proc/$p/stat")  # fields after the command name, from field 3
-    read -r -a f <<<"$fields"
-    total=$((total + f[11] + f[12]))  # utime (14) and stime (15)
-  done
-  echo "$total"
-}
-
 # ---- Sigil ----------------------------------------------------------------------------------
 "${server_pin[@]}" "$sigil" server --data-dir "$work/sigil-data" --listen 127.0.0.1:0 \
   --threads "$threads" --no-access-log >"$work/sigil.stdout" 2>"$work/sigil.stderr" &
@@ -135,34 +125,10 @@ presigned=$("$python" "$here/sign_request.py" presign --endpoint "$sigil_url" \
   --lua "$work/sigil-post.lua" --check-tampered
 
 # ---- nginx: Sigil's own response body as the static file, workers = Sigil's threads ----------
-mkdir -p "$work/nginx/www" "$work/nginx/tmp"
-chmod 755 "$work/nginx" "$work/nginx/www"
+nginx_port=$(free_port)
+nginx_config "$work/nginx" "$nginx_port" "$threads"
 curl -sf "$presigned" -o "$work/nginx/www/identity.xml"
 chmod 644 "$work/nginx/www/identity.xml"
-nginx_port=$(free_port)
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes $threads;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/tmp/body;
-  proxy_temp_path $work/nginx/tmp/proxy;
-  fastcgi_temp_path $work/nginx/tmp/fastcgi;
-  uwsgi_temp_path $work/nginx/tmp/uwsgi;
-  scgi_temp_path $work/nginx/tmp/scgi;
-  keepalive_requests 1000000;
-  sendfile on;
-  tcp_nodelay on;
-  types { application/xml xml; }
-  server {
-    listen 127.0.0.1:$nginx_port;
-    root $work/nginx/www;
-  }
-}
-EOF
 "${server_pin[@]}" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
 nginx_pid=$!
 pids+=("$nginx_pid")

@@ -83,27 +83,9 @@ presign "$sigil_url" CREATE bench-bucket x >/dev/null
 # nginx serving copies of the same objects (sendfile on): what serving a file over HTTP costs.
 nginx_url=
 if command -v nginx >/dev/null; then
-  mkdir -p "$work/nginx/www" "$work/nginx/tmp"
-  chmod 755 "$work" "$work/nginx" "$work/nginx/www"
+  chmod 755 "$work"
   nginx_port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes $threads;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/tmp/body;
-  proxy_temp_path $work/nginx/tmp/proxy;
-  fastcgi_temp_path $work/nginx/tmp/fastcgi;
-  uwsgi_temp_path $work/nginx/tmp/uwsgi;
-  scgi_temp_path $work/nginx/tmp/scgi;
-  sendfile on;
-  tcp_nodelay on;
-  server { listen 127.0.0.1:$nginx_port; root $work/nginx/www; }
-}
-EOF
+  nginx_config "$work/nginx" "$nginx_port" "$threads"
   nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
   pids+=("$!")
   nginx_url=http://127.0.0.1:$nginx_port

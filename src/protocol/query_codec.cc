@@ -263,11 +263,18 @@ std::string XmlEscape(std::string_view text) {
       case '\'':
         out += "&apos;";
         break;
-      case '\r':
-        out += "&#xD;";
-        break;
       default:
-        out.push_back(c);
+        // Other control characters (\r, and those S3 keys may hold) as character references;
+        // tab and newline stay as they are.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') {
+          static constexpr char kHex[] = "0123456789ABCDEF";
+          out += "&#x";
+          if (static_cast<unsigned char>(c) >= 0x10) out += '1';
+          out += kHex[c & 0xF];
+          out += ';';
+        } else {
+          out.push_back(c);
+        }
     }
   }
   return out;

@@ -42,7 +42,8 @@ std::string AwsCodeFor(const Status& status);
 // kInternal if `value` has a member the shape lacks (a bug).
 Status AppendXmlMembers(const Shape& shape, const Value& value, std::string* out);
 
-// Escapes text for XML element content and attribute values.
+// Escapes text for XML element content and attribute values: the five markup characters, and
+// control characters other than tab and newline as character references (&#xD;).
 std::string XmlEscape(std::string_view text);
 
 }  // namespace sigil::protocol

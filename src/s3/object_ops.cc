@@ -135,7 +135,10 @@ void AddCommonObjectHeaders(const ObjectRecord& object, const ObjectAttributes& 
 }
 
 StatusOr<http::Response> ReadObject(Call& call, bool with_body) {
-  StatusOr<ObjectRecord> found = call.deps.store.GetObject(call.request.bucket, call.request.key);
+  // Admission read the object already when it exists (s3:ExistingObjectTag/*).
+  StatusOr<ObjectRecord> found =
+      call.object ? StatusOr<ObjectRecord>(std::move(*call.object))
+                  : call.deps.store.GetObject(call.request.bucket, call.request.key);
   if (!found.ok()) {
     if (found.status().code() == StatusCode::kNotFound) {
       // HEAD has no body to name the error in; the status says it.

@@ -29,6 +29,10 @@ struct Call {
   S3Authentication auth;
   std::optional<BucketRecord> bucket;  // loaded for bucket and object operations
   std::string action;                  // "s3:GetObject"
+  // The object named, when admission already read it (for s3:ExistingObjectTag/*), so the
+  // handler does not read it again.
+  std::optional<ObjectRecord> object;
+  BucketPolicyCache* policies = nullptr;  // the service's; set at admission
 
   // The caller's account; empty for anonymous requests.
   std::string account_id() const { return auth.who ? auth.who->principal.account_id : ""; }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "audit/record.h"
@@ -131,42 +131,14 @@ std::map<std::string, std::vector<std::string>> ConditionKeys(const Call& call) 
   return keys;
 }
 
-// Compiled bucket policies by document text: authorization never parses JSON per request.
-class PolicyCache {
- public:
-  std::shared_ptr<const policy::Policy> Get(const std::string& text) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = cache_.find(text);
-    if (it != cache_.end()) return it->second;
-    StatusOr<std::shared_ptr<const policy::Policy>> parsed =
-        policy::ParsePolicy(text, policy::PolicyKind::kResource);
-    std::shared_ptr<const policy::Policy> compiled = parsed.ok() ? *parsed : nullptr;
-    if (cache_.size() >= kCapacity) cache_.clear();
-    cache_.emplace(text, compiled);
-    return compiled;
-  }
-
- private:
-  static constexpr size_t kCapacity = 1024;
-  std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const policy::Policy>> cache_;
-};
-
-PolicyCache& Policies() {
-  static PolicyCache cache;
-  return cache;
-}
-
 // Anonymous requests have no identity side: only a bucket policy granting Principal "*" allows
 // them, and only while the public access block does not restrict public buckets.
 Status AuthorizeAnonymous(Call& call, const std::string& action, const std::string& resource,
                           const BucketRecord* bucket,
                           const std::map<std::string, std::vector<std::string>>& keys) {
   if (bucket == nullptr || bucket->policy.empty()) return AccessDenied();
-  const PublicAccessBlock block = PublicAccessBlockFromJson(bucket->public_access_block);
-  if (block.restrict_public_buckets && IsPublicPolicy(bucket->policy)) return AccessDenied();
-  std::shared_ptr<const policy::Policy> compiled = Policies().Get(bucket->policy);
-  if (compiled == nullptr) return AccessDenied();
+  const std::shared_ptr<const BucketPolicyFacts> facts = call.policies->Get(*bucket);
+  if (facts->restricted_public || facts->policy == nullptr) return AccessDenied();
   policy::RequestContext context;
   context.Set("aws:SourceIp", server::SourceIp(call.head, call.deps.source_ip));
   context.Set("aws:SecureTransport", call.head.secure_transport ? "true" : "false");
@@ -182,7 +154,7 @@ Status AuthorizeAnonymous(Call& call, const std::string& action, const std::stri
   request.resource = resource;
   request.resource_account = bucket->account_id;
   request.context = &context;
-  request.resource_policy = policy::PolicyRef{compiled.get(), "bucket policy"};
+  request.resource_policy = policy::PolicyRef{facts->policy.get(), "bucket policy"};
   if (!policy::Evaluate(request).allowed()) return AccessDenied();
   return OkStatus();
 }
@@ -198,13 +170,11 @@ Status AuthorizeAction(Call& call, const std::string& action, const std::string&
   if (bucket != nullptr) {
     question.resource_account = bucket->account_id;
     if (!bucket->policy.empty()) {
-      question.resource_policy = Policies().Get(bucket->policy);
-      question.resource_policy_label = "bucket policy";
+      const std::shared_ptr<const BucketPolicyFacts> facts = call.policies->Get(*bucket);
       // A public policy does not reach other accounts while RestrictPublicBuckets is on.
-      const PublicAccessBlock block = PublicAccessBlockFromJson(bucket->public_access_block);
-      if (block.restrict_public_buckets && bucket->account_id != call.account_id() &&
-          IsPublicPolicy(bucket->policy)) {
-        question.resource_policy = nullptr;
+      if (!(facts->restricted_public && bucket->account_id != call.account_id())) {
+        question.resource_policy = facts->policy;
+        question.resource_policy_label = "bucket policy";
       }
     }
   }
@@ -385,6 +355,7 @@ http::Admission S3Service::Admit(const http::Request& head) {
   auto call = std::make_shared<Call>(
       Call{deps_, head, {}, server::NewRequestId(), std::chrono::steady_clock::now()});
   call->head.body.clear();
+  call->policies = &policies_;
   call->now = deps_.clock.Now();
   call->snapshot = deps_.identity.Current();
 
@@ -442,6 +413,7 @@ http::Admission S3Service::Admit(const http::Request& head) {
         deps_.store.GetObject(call->request.bucket, call->request.key);
     if (existing.ok()) {
       for (const Tag& t : existing->tags) keys["s3:ExistingObjectTag/" + t.key] = {t.value};
+      call->object = std::move(existing).value();
     }
   }
   if (spec->name == "CreateBucket") {
@@ -469,6 +441,25 @@ http::Admission S3Service::Admit(const http::Request& head) {
 StatusOr<size_t> S3Service::SweepOrphanBlobs() {
   SIGIL_ASSIGN_OR_RETURN(std::vector<std::string> referenced, deps_.store.ReferencedBlobIds());
   return deps_.blobs.SweepUnreferenced(referenced, deps_.clock.Now() - std::chrono::hours(1));
+}
+
+std::shared_ptr<const BucketPolicyFacts> BucketPolicyCache::Get(const BucketRecord& bucket) {
+  const std::string key = bucket.policy + '\n' + bucket.public_access_block;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  }
+  auto facts = std::make_shared<BucketPolicyFacts>();
+  StatusOr<std::shared_ptr<const policy::Policy>> parsed =
+      policy::ParsePolicy(bucket.policy, policy::PolicyKind::kResource);
+  if (parsed.ok()) facts->policy = *parsed;
+  facts->restricted_public =
+      PublicAccessBlockFromJson(bucket.public_access_block).restrict_public_buckets &&
+      IsPublicPolicy(bucket.policy);
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  if (cache_.size() >= kCapacity) cache_.clear();
+  cache_.emplace(key, facts);
+  return facts;
 }
 
 DocumentHandler FindDocumentHandler(std::string_view operation) {

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <memory>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "audit/writer.h"
@@ -18,6 +20,7 @@
 #include "http/message.h"
 #include "identity/identity_service.h"
 #include "identity/session_policies.h"
+#include "policy/document.h"
 #include "server/authorize.h"
 #include "server/pipeline.h"
 #include "server/request_log.h"
@@ -56,6 +59,26 @@ struct S3Deps {
   audit::Writer* audit = nullptr;
 };
 
+// What authorization needs from a bucket's policy, derived once per (policy, public access
+// block) text: the compiled policy (null when it does not parse) and whether it is a public
+// policy that RestrictPublicBuckets keeps from anonymous and cross-account callers.
+struct BucketPolicyFacts {
+  std::shared_ptr<const policy::Policy> policy;
+  bool restricted_public = false;
+};
+
+// Bounded and thread-safe (readers share a lock): requests never parse policy or public access
+// block JSON once a bucket's texts have been seen.
+class BucketPolicyCache {
+ public:
+  std::shared_ptr<const BucketPolicyFacts> Get(const BucketRecord& bucket);
+
+ private:
+  static constexpr size_t kCapacity = 1024;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const BucketPolicyFacts>> cache_;
+};
+
 class S3Service final : public server::RestFront {
  public:
   explicit S3Service(S3Deps deps) : deps_(std::move(deps)) {}
@@ -69,6 +92,7 @@ class S3Service final : public server::RestFront {
 
  private:
   S3Deps deps_;
+  BucketPolicyCache policies_;
 };
 
 }  // namespace sigil::s3

@@ -5,9 +5,11 @@
 #include <set>
 
 #include "common/strings.h"
+#include "protocol/query_codec.h"
 #include "s3/s3_errors.h"
 
 namespace sigil::s3 {
+
 namespace {
 
 constexpr std::string_view kNamespace = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -42,41 +44,6 @@ Status MalformedXmlError() {
   return S3Error(400, "MalformedXML",
                  "The XML you provided was not well-formed or did not validate against our "
                  "published schema");
-}
-
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') {
-          static constexpr char kHex[] = "0123456789ABCDEF";
-          out += "&#x";
-          if (static_cast<unsigned char>(c) >= 0x10) out += '1';
-          out += kHex[c & 0xF];
-          out += ';';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 XmlWriter::XmlWriter(std::string_view root, bool with_namespace) : root_(root) {

@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "identity/model.h"
+#include "protocol/query_codec.h"
 
 namespace sigil::s3 {
 
@@ -34,8 +35,8 @@ class XmlWriter {
 // MalformedXML (400), S3's answer to any request document it cannot use.
 Status MalformedXmlError();
 
-// Escapes &, <, >, " and ' and control characters S3 keys may hold (as &#xN;).
-std::string XmlEscape(std::string_view text);
+// The shared escaping of protocol/query_codec.h.
+using protocol::XmlEscape;
 
 // <CreateBucketConfiguration><LocationConstraint>R</LocationConstraint>: the region, or "" when
 // the body is empty or names none.

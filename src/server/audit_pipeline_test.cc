@@ -135,7 +135,7 @@ TEST_F(AuditPipelineTest, ADeniedCallKeepsItsParametersAndError) {
 TEST_F(AuditPipelineTest, FailedAuthenticationIsRecordedWithWhatIsKnown) {
   Run(Signed("sts", "Action=GetCallerIdentity&Version=2011-06-15", root_id_, "wrong-secret",
              clock_.Now()));
-  Run(Signed("sts", "Action=GetCallerIdentity&Version=2011-06-15", "AKIANOSUCHKEY0000000",
+  Run(Signed("sts", "Action=GetCallerIdentity&Version=2011-06-15", "AKIAI44QH8DHBEXAMPLE",
              "whatever", clock_.Now()));
   std::vector<audit::Record> records = Records();
   ASSERT_EQ(records.size(), 2u);
@@ -147,7 +147,7 @@ TEST_F(AuditPipelineTest, FailedAuthenticationIsRecordedWithWhatIsKnown) {
   EXPECT_EQ(records[0]["userIdentity"]["accessKeyId"], root_id_);
   EXPECT_EQ(records[1]["errorCode"], "InvalidClientTokenId");
   EXPECT_EQ(records[1]["userIdentity"].dump(),
-            R"({"type":"Unknown","accessKeyId":"AKIANOSUCHKEY0000000"})");
+            R"({"type":"Unknown","accessKeyId":"AKIAI44QH8DHBEXAMPLE"})");
   EXPECT_FALSE(records[1].contains("recipientAccountId"));
 }
 

@@ -599,7 +599,7 @@ TEST_P(MetadataStoreContract, RecordAccessKeyUsageUpsertsKeepingTheNewest) {
   elsewhere.region = "eu-west-1";
   ASSERT_THAT(
       store_->RecordAccessKeyUsage({MakeUsage(kRootKey, t1, "sts"),
-                                    MakeUsage("AKIANOSUCHKEY0000000", t2, "iam"), elsewhere}),
+                                    MakeUsage("AKIAI44QH8DHBEXAMPLE", t2, "iam"), elsewhere}),
       IsOk());
   EXPECT_THAT(Load().key_usage, ElementsAre(elsewhere, MakeUsage(kRootKey, t1, "sts")));
 

@@ -608,7 +608,7 @@ TEST_F(PostgresMetadataStoreTest, UsageAndMfaStepsSendNoNotification) {
   ASSERT_THAT(node->CreateAccount(TestAccount()), IsOk());
   const User user = NumberedUser(1);
   ASSERT_THAT(node->CreateUser(user), IsOk());
-  ASSERT_THAT(node->CreateAccessKey(AccessKey{.access_key_id = "AKIAUSER000000000001",
+  ASSERT_THAT(node->CreateAccessKey(AccessKey{.access_key_id = "AKIAIOSFODNN7EXAMPLE",
                                               .account_id = kAccount,
                                               .user_id = user.user_id,
                                               .created = kT0,
@@ -620,7 +620,7 @@ TEST_F(PostgresMetadataStoreTest, UsageAndMfaStepsSendNoNotification) {
 
   postgres::Db observer = Connect();
   ASSERT_THAT(observer.Exec("LISTEN sigil_identity"), IsOk());
-  ASSERT_THAT(node->RecordAccessKeyUsage({AccessKeyUsage{.access_key_id = "AKIAUSER000000000001",
+  ASSERT_THAT(node->RecordAccessKeyUsage({AccessKeyUsage{.access_key_id = "AKIAIOSFODNN7EXAMPLE",
                                                          .last_used = kT0,
                                                          .region = "us-east-1",
                                                          .service = "sts"}}),

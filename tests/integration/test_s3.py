@@ -540,7 +540,7 @@ class SignatureTest(S3TestCase):
         bucket = self.new_bucket("sig-bad")
         wrong = h.make_client(self.server.url, "s3", h.Creds(self.root.access_key, "y" * 40))
         self.assertClientError("SignatureDoesNotMatch", 403, wrong.list_objects_v2, Bucket=bucket)
-        unknown = h.make_client(self.server.url, "s3", h.Creds("AKIAAAAAAAAAAAAAAAAA", "y" * 40))
+        unknown = h.make_client(self.server.url, "s3", h.Creds("AKIAI44QH8DHBEXAMPLE", "y" * 40))
         self.assertClientError("InvalidAccessKeyId", 403, unknown.list_objects_v2, Bucket=bucket)
         headers, _, _ = s3_sign(self.server.url, self.root, "GET", "/" + bucket,
                                 when=h.utcnow() - __import__("datetime").timedelta(hours=1))
